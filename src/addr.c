@@ -1,0 +1,169 @@
+/* addr.c: see addr.h. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+static int
+addr_port_ok(const char *port, char *err, size_t errlen)
+{
+	char *end;
+	long v;
+
+	if (*port == '\0') {
+		snprintf(err, errlen, "missing port");
+		return -1;
+	}
+	v = strtol(port, &end, 10);
+	if (*end != '\0' || v < 0 || v > 65535 || end - port > 5) {
+		snprintf(err, errlen, "bad port \"%s\" (0 to 65535)", port);
+		return -1;
+	}
+	return 0;
+}
+
+int
+addr_from_host_port(const char *host, const char *port, struct addr *a,
+    char *err, size_t errlen)
+{
+	size_t len = strlen(host);
+
+	memset(a, 0, sizeof(*a));
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len >= sizeof(a->host)) {
+		snprintf(err, errlen, "host name too long");
+		return -1;
+	}
+	if (len == 1 && host[0] == '*')
+		len = 0;
+	memcpy(a->host, host, len);
+	a->host[len] = '\0';
+	if (strlen(port) >= sizeof(a->port)) {
+		snprintf(err, errlen, "bad port \"%s\" (0 to 65535)", port);
+		return -1;
+	}
+	if (addr_port_ok(port, err, errlen) == -1)
+		return -1;
+	strcpy(a->port, port);
+	return 0;
+}
+
+int
+addr_parse(const char *s, struct addr *a, char *err, size_t errlen)
+{
+	const char *colon;
+	char host[sizeof(a->host) + 2];
+	size_t hlen;
+
+	memset(a, 0, sizeof(*a));
+	if (s[0] == '/') {
+		if (strlen(s) >= sizeof(a->path)) {
+			snprintf(err, errlen, "unix socket path too long "
+			    "(at most %zu bytes)", sizeof(a->path) - 1);
+			return -1;
+		}
+		a->is_unix = 1;
+		strcpy(a->path, s);
+		return 0;
+	}
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':') {
+			snprintf(err, errlen, "bad address \"%s\" "
+			    "(expected [IPV6]:PORT)", s);
+			return -1;
+		}
+		colon = close + 1;
+	} else if ((colon = strrchr(s, ':')) == NULL ||
+	    memchr(s, ':', (size_t)(colon - s)) != NULL) {
+		snprintf(err, errlen, "bad address \"%s\" (expected HOST:PORT, "
+		    "[IPV6]:PORT or an absolute socket path)", s);
+		return -1;
+	}
+	hlen = (size_t)(colon - s);
+	if (hlen >= sizeof(host)) {
+		snprintf(err, errlen, "host name too long");
+		return -1;
+	}
+	if (hlen == 0) {
+		snprintf(err, errlen, "bad address \"%s\" (missing host; "
+		    "use * for every address)", s);
+		return -1;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	return addr_from_host_port(host, colon + 1, a, err, errlen);
+}
+
+void
+addr_format(const struct addr *a, char *out, size_t len)
+{
+	if (a->is_unix)
+		snprintf(out, len, "%s", a->path);
+	else if (strchr(a->host, ':') != NULL)
+		snprintf(out, len, "[%s]:%s", a->host, a->port);
+	else
+		snprintf(out, len, "%s:%s", *a->host ? a->host : "*", a->port);
+}
+
+int
+addr_resolve(const struct addr *a, int passive, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	if (passive)
+		hints.ai_flags = AI_PASSIVE;
+	return getaddrinfo(*a->host ? a->host : NULL, a->port, &hints, res);
+}
+
+void
+addr_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out,
+    size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(out, outlen, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(out, outlen, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		break;
+	}
+	case AF_UNIX: {
+		const struct sockaddr_un *sun = (const struct sockaddr_un *)sa;
+
+		if (len > offsetof(struct sockaddr_un, sun_path) &&
+		    sun->sun_path[0] != '\0')
+			snprintf(out, outlen, "%.*s", (int)(len -
+			    offsetof(struct sockaddr_un, sun_path)),
+			    sun->sun_path);
+		else
+			snprintf(out, outlen, "unix");
+		break;
+	}
+	default:
+		snprintf(out, outlen, "unknown");
+		break;
+	}
+}

@@ -1,0 +1,37 @@
+/*
+ * addr.h: listen and connect addresses as people write them:
+ *   127.0.0.1:65432   [::1]:65432   localhost:65432   *:65432   /run/s.sock
+ * Parsing is pure; addr_resolve turns a parsed address into sockaddrs.
+ */
+#ifndef SEARCHD_ADDR_H
+#define SEARCHD_ADDR_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netdb.h>
+
+#define ADDR_DEFAULT_HOST	"127.0.0.1"
+#define ADDR_DEFAULT_PORT	"65432"
+
+struct addr {
+	int	is_unix;
+	char	host[256];		/* without brackets; "" means any */
+	char	port[8];
+	char	path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* Returns 0, or -1 with the reason in err. */
+int	addr_parse(const char *, struct addr *, char *err, size_t errlen);
+/* host and port as separate words (searchctl -H/-p); host may be "[::1]". */
+int	addr_from_host_port(const char *host, const char *port,
+	    struct addr *, char *err, size_t errlen);
+/* "127.0.0.1:65432", "[::1]:65432" or the path. */
+void	addr_format(const struct addr *, char *, size_t);
+/* getaddrinfo for a TCP address; passive for listening.  0 or EAI_*. */
+int	addr_resolve(const struct addr *, int passive, struct addrinfo **);
+/* A sockaddr as text, for logs: "127.0.0.1:5000", "[::1]:5000", "unix". */
+void	addr_sockaddr_format(const struct sockaddr *, socklen_t, char *,
+	    size_t);
+
+#endif

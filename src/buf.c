@@ -1,0 +1,196 @@
+/* buf.c: see buf.h. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xmalloc.h"
+
+void
+buf_init(struct buf *b)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	buf_init(b);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
+
+void
+buf_reserve(struct buf *b, size_t more)
+{
+	size_t cap;
+
+	if (b->cap - b->len >= more)
+		return;
+	cap = b->cap ? b->cap : 256;
+	while (cap - b->len < more) {
+		if (cap > SIZE_MAX / 2)
+			cap = b->len + more;
+		else
+			cap *= 2;
+	}
+	b->data = xreallocarray(b->data, 1, cap);
+	b->cap = cap;
+}
+
+void
+buf_trim(struct buf *b, size_t keep)
+{
+	if (b->cap <= keep)
+		return;
+	b->len = 0;
+	b->data = xreallocarray(b->data, 1, keep);
+	b->cap = keep;
+}
+
+void
+buf_add(struct buf *b, const void *p, size_t len)
+{
+	if (len == 0)
+		return;
+	buf_reserve(b, len);
+	memcpy(b->data + b->len, p, len);
+	b->len += len;
+}
+
+void
+buf_addc(struct buf *b, char c)
+{
+	buf_reserve(b, 1);
+	b->data[b->len++] = c;
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	buf_reserve(b, (size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+buf_json_string(struct buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, run;
+
+	buf_reserve(b, len + 2);
+	buf_addc(b, '"');
+	for (i = 0; i < len; i = run) {
+		for (run = i; run < len && p[run] >= 0x20 && p[run] != '"' &&
+		    p[run] != '\\'; run++)
+			;
+		buf_add(b, p + i, run - i);
+		if (run == len)
+			break;
+		switch (p[run]) {
+		case '"':
+			buf_add(b, "\\\"", 2);
+			break;
+		case '\\':
+			buf_add(b, "\\\\", 2);
+			break;
+		case '\n':
+			buf_add(b, "\\n", 2);
+			break;
+		case '\r':
+			buf_add(b, "\\r", 2);
+			break;
+		case '\t':
+			buf_add(b, "\\t", 2);
+			break;
+		case '\b':
+			buf_add(b, "\\b", 2);
+			break;
+		case '\f':
+			buf_add(b, "\\f", 2);
+			break;
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0',
+			    hex[p[run] >> 4], hex[p[run] & 0xf] };
+			buf_add(b, esc, sizeof(esc));
+			break;
+		}
+		}
+		run++;
+	}
+	buf_addc(b, '"');
+}
+
+void
+buf_json_key(struct buf *b, const char *key)
+{
+	buf_json_string(b, key, strlen(key));
+	buf_add(b, ": ", 2);
+}
+
+void
+buf_json_int(struct buf *b, int64_t v)
+{
+	char tmp[24];
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	buf_add(b, tmp, (size_t)n);
+}
+
+void
+buf_json_uint(struct buf *b, uint64_t v)
+{
+	char tmp[24];
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	buf_add(b, tmp, (size_t)n);
+}
+
+void
+buf_json_double(struct buf *b, double v)
+{
+	char tmp[32];
+	int n, prec;
+
+	if (!isfinite(v)) {
+		buf_add(b, "0", 1);
+		return;
+	}
+	for (prec = 15; prec <= 17; prec++) {
+		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	buf_add(b, tmp, (size_t)n);
+	if (strpbrk(tmp, ".eEn") == NULL)
+		buf_add(b, ".0", 2);
+}

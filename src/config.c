@@ -1,0 +1,348 @@
+/* config.c: see config.h. */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+
+#define CONFIG_FILE_MAX		(1024 * 1024)
+
+struct config_ctx {
+	struct config	*cf;
+	const char	*path;
+	int		 line;
+	char		*err;
+	size_t		 errlen;
+	unsigned	 seen;		/* bit per key, to refuse duplicates */
+};
+
+typedef int (*config_setter)(struct config_ctx *, const char *);
+
+struct config_key {
+	const char	*name;
+	config_setter	 set;
+	int		 repeatable;
+};
+
+static int config_error(struct config_ctx *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+config_error(struct config_ctx *ctx, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(ctx->err, ctx->errlen, "%s:%d: %s", ctx->path, ctx->line, msg);
+	return -1;
+}
+
+/* A whole number with an optional unit multiplier, in [min, max]. */
+static int
+config_number(struct config_ctx *ctx, const char *key, const char *v,
+    const char *units, const unsigned long long *mult, unsigned long long min,
+    unsigned long long max, unsigned long long *out)
+{
+	unsigned long long n;
+	char *end;
+	const char *u;
+
+	if (*v < '0' || *v > '9')
+		return config_error(ctx, "%s: \"%s\" is not a number", key, v);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end != '\0') {
+		if (units == NULL || end[1] != '\0' ||
+		    (u = strchr(units, *end)) == NULL)
+			return config_error(ctx, "%s: bad value \"%s\"%s%s",
+			    key, v, units ? "; units are " : "",
+			    units ? units : "");
+		if (n > ULLONG_MAX / mult[u - units])
+			errno = ERANGE;
+		n *= mult[u - units];
+	}
+	if (errno == ERANGE || n < min || n > max)
+		return config_error(ctx, "%s: %s is out of range (%llu to %llu)",
+		    key, v, min, max);
+	*out = n;
+	return 0;
+}
+
+static int
+config_set_listen(struct config_ctx *ctx, const char *v)
+{
+	struct config *cf = ctx->cf;
+	struct config_listen *l;
+	char why[256];
+
+	cf->listens = xreallocarray(cf->listens, cf->nlistens + 1,
+	    sizeof(*cf->listens));
+	l = &cf->listens[cf->nlistens];
+	memset(l, 0, sizeof(*l));
+	if (addr_parse(v, &l->addr, why, sizeof(why)) == -1)
+		return config_error(ctx, "listen: %s", why);
+	snprintf(l->spec, sizeof(l->spec), "%s", v);
+	l->line = ctx->line;
+	cf->nlistens++;
+	return 0;
+}
+
+static int
+config_set_workers(struct config_ctx *ctx, const char *v)
+{
+	unsigned long long n;
+
+	if (strcmp(v, "auto") == 0) {
+		ctx->cf->workers = 0;
+		return 0;
+	}
+	if (config_number(ctx, "workers", v, NULL, NULL, 1, CONFIG_MAX_WORKERS,
+	    &n) == -1)
+		return -1;
+	ctx->cf->workers = (int)n;
+	return 0;
+}
+
+static int
+config_set_corpus(struct config_ctx *ctx, const char *v)
+{
+	struct config *cf = ctx->cf;
+
+	cf->corpus = xreallocarray(cf->corpus, cf->ncorpus + 1,
+	    sizeof(*cf->corpus));
+	cf->corpus[cf->ncorpus++] = xstrdup(v);
+	return 0;
+}
+
+static int
+config_set_max_connections(struct config_ctx *ctx, const char *v)
+{
+	unsigned long long n;
+
+	if (config_number(ctx, "max_connections", v, NULL, NULL, 1,
+	    CONFIG_MAX_CONNECTIONS_LIMIT, &n) == -1)
+		return -1;
+	ctx->cf->max_connections = (unsigned)n;
+	return 0;
+}
+
+static int
+config_set_max_message_size(struct config_ctx *ctx, const char *v)
+{
+	static const unsigned long long mult[] = { 1024, 1024 * 1024 };
+	unsigned long long n;
+
+	if (config_number(ctx, "max_message_size", v, "KM", mult, 16,
+	    CONFIG_MAX_MESSAGE_SIZE_LIMIT, &n) == -1)
+		return -1;
+	ctx->cf->max_message_size = (size_t)n;
+	return 0;
+}
+
+static const unsigned long long config_time_mult[] = { 1, 60, 3600 };
+
+static int
+config_set_client_timeout(struct config_ctx *ctx, const char *v)
+{
+	unsigned long long n;
+
+	if (config_number(ctx, "client_timeout", v, "smh", config_time_mult, 0,
+	    CONFIG_TIMEOUT_LIMIT, &n) == -1)
+		return -1;
+	ctx->cf->client_timeout = (unsigned)n;
+	return 0;
+}
+
+static int
+config_set_read_timeout(struct config_ctx *ctx, const char *v)
+{
+	unsigned long long n;
+
+	if (config_number(ctx, "read_timeout", v, "smh", config_time_mult, 1,
+	    CONFIG_TIMEOUT_LIMIT, &n) == -1)
+		return -1;
+	ctx->cf->read_timeout = (unsigned)n;
+	return 0;
+}
+
+static int
+config_set_log_level(struct config_ctx *ctx, const char *v)
+{
+	if (log_level_parse(v, &ctx->cf->log_level) == -1)
+		return config_error(ctx, "log_level: \"%s\" is not one of "
+		    "error, warning, info, debug", v);
+	return 0;
+}
+
+static const struct config_key config_table[] = {
+	{ "client_timeout",	config_set_client_timeout,	0 },
+	{ "corpus",		config_set_corpus,		1 },
+	{ "listen",		config_set_listen,		1 },
+	{ "log_level",		config_set_log_level,		0 },
+	{ "max_connections",	config_set_max_connections,	0 },
+	{ "max_message_size",	config_set_max_message_size,	0 },
+	{ "read_timeout",	config_set_read_timeout,	0 },
+	{ "workers",		config_set_workers,		0 },
+};
+#define CONFIG_NKEYS (sizeof(config_table) / sizeof(config_table[0]))
+
+const char *const config_keys[] = {
+	"client_timeout", "corpus", "listen", "log_level", "max_connections",
+	"max_message_size", "read_timeout", "workers", NULL
+};
+
+void
+config_init(struct config *cf)
+{
+	memset(cf, 0, sizeof(*cf));
+	cf->workers = 0;
+	cf->max_connections = CONFIG_MAX_CONNECTIONS;
+	cf->max_message_size = CONFIG_MAX_MESSAGE_SIZE;
+	cf->client_timeout = CONFIG_CLIENT_TIMEOUT;
+	cf->read_timeout = CONFIG_READ_TIMEOUT;
+	cf->log_level = LOG_LEVEL_INFO;
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->ncorpus; i++)
+		free(cf->corpus[i]);
+	free(cf->corpus);
+	free(cf->listens);
+	free(cf->path);
+	config_init(cf);
+}
+
+void
+config_finish(struct config *cf)
+{
+	char why[64];
+
+	if (cf->nlistens > 0)
+		return;
+	cf->listens = xcalloc(1, sizeof(*cf->listens));
+	addr_from_host_port(ADDR_DEFAULT_HOST, ADDR_DEFAULT_PORT,
+	    &cf->listens[0].addr, why, sizeof(why));
+	snprintf(cf->listens[0].spec, sizeof(cf->listens[0].spec), "%s:%s",
+	    ADDR_DEFAULT_HOST, ADDR_DEFAULT_PORT);
+	cf->nlistens = 1;
+}
+
+/* Splits one line (NUL-terminated, no newline) into key and value. */
+static int
+config_line(struct config_ctx *ctx, char *line)
+{
+	char *key, *value, *end, *hash;
+	size_t i;
+
+	for (hash = line; (hash = strchr(hash, '#')) != NULL; hash++) {
+		if (hash == line || hash[-1] == ' ' || hash[-1] == '\t') {
+			*hash = '\0';
+			break;
+		}
+	}
+	key = line + strspn(line, " \t\r");
+	end = key + strlen(key);
+	while (end > key && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\r'))
+		*--end = '\0';
+	if (*key == '\0')
+		return 0;
+	value = key + strcspn(key, " \t");
+	if (*value != '\0') {
+		*value++ = '\0';
+		value += strspn(value, " \t");
+	}
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strcmp(key, config_table[i].name) != 0)
+			continue;
+		if (*value == '\0')
+			return config_error(ctx, "%s: missing value", key);
+		if (!config_table[i].repeatable && (ctx->seen & (1u << i)))
+			return config_error(ctx, "%s: given twice", key);
+		ctx->seen |= 1u << i;
+		return config_table[i].set(ctx, value);
+	}
+	return config_error(ctx, "unknown key \"%s\"", key);
+}
+
+int
+config_parse(struct config *cf, const char *path, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	struct config_ctx ctx = { cf, path, 0, err, errlen, 0 };
+	const char *p = text, *end = text + len, *nl;
+	char *line;
+	int rc = 0;
+
+	config_init(cf);
+	while (p < end && rc == 0) {
+		ctx.line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (memchr(p, '\0', (size_t)(nl - p)) != NULL)
+			rc = config_error(&ctx, "NUL byte in line");
+		else {
+			line = xstrndup(p, (size_t)(nl - p));
+			rc = config_line(&ctx, line);
+			free(line);
+		}
+		p = nl + 1;
+	}
+	if (rc == -1) {
+		config_free(cf);
+		return -1;
+	}
+	cf->path = xstrdup(path);
+	return 0;
+}
+
+int
+config_load(struct config *cf, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	char *text;
+	ssize_t n;
+	size_t len = 0;
+	int fd, rc;
+
+	config_init(cf);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: not a regular file of at most 1 MiB",
+		    path);
+		close(fd);
+		return -1;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size &&
+	    (n = read(fd, text + len, (size_t)st.st_size - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	rc = config_parse(cf, path, text, len, err, errlen);
+	free(text);
+	return rc;
+}

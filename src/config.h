@@ -1,0 +1,68 @@
+/*
+ * config.h: searchd.conf, "key value" lines with # comments.
+ *
+ * A struct config is plain data owned by whoever loaded it and released
+ * with config_free; the daemon keeps one, and swaps in a new one on SIGHUP.
+ */
+#ifndef SEARCHD_CONFIG_H
+#define SEARCHD_CONFIG_H
+
+#include <stddef.h>
+
+#include "addr.h"
+#include "log.h"
+
+#define CONFIG_DEFAULT_PATH	SYSCONFDIR "/searchd.conf"
+
+/* Defaults, each with its reason. */
+/* Plenty for one machine, below the 20000 descriptors a unit gives us. */
+#define CONFIG_MAX_CONNECTIONS		10000
+/* Far above any query; small enough that a peer cannot make us buffer much. */
+#define CONFIG_MAX_MESSAGE_SIZE		(1024 * 1024)
+/* Idle keep-alive connections are cheap, but not free forever. */
+#define CONFIG_CLIENT_TIMEOUT		60
+/* A message that takes longer than this to arrive is a slowloris. */
+#define CONFIG_READ_TIMEOUT		10
+
+#define CONFIG_MAX_WORKERS		256
+#define CONFIG_MAX_CONNECTIONS_LIMIT	1000000
+#define CONFIG_MAX_MESSAGE_SIZE_LIMIT	(64 * 1024 * 1024)
+#define CONFIG_TIMEOUT_LIMIT		86400
+
+struct config_listen {
+	struct addr	addr;
+	char		spec[300];	/* as written, for messages */
+	int		line;
+};
+
+struct config {
+	char			*path;
+	struct config_listen	*listens;
+	size_t			 nlistens;
+	int			 workers;	/* 0: one per CPU */
+	char			**corpus;
+	size_t			 ncorpus;
+	unsigned		 max_connections;
+	size_t			 max_message_size;
+	unsigned		 client_timeout;	/* seconds, 0 = never */
+	unsigned		 read_timeout;		/* seconds */
+	enum log_level		 log_level;
+};
+
+void	config_init(struct config *);
+void	config_free(struct config *);
+/*
+ * Parses text as the file path.  Returns 0, or -1 with "PATH:LINE: reason"
+ * in err; on error *cf is left as config_init made it.
+ */
+int	config_parse(struct config *, const char *path, const char *text,
+	    size_t len, char *err, size_t errlen);
+/* Reads and parses path; -1 with "PATH: strerror" if it cannot be read. */
+int	config_load(struct config *, const char *path, char *err,
+	    size_t errlen);
+/* The default listen address when none is configured. */
+void	config_finish(struct config *);
+/* The names of every key, NULL-terminated (for the documentation test). */
+extern const char *const config_keys[];
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * request.h: answers one decoded message.  Knows the actions and the reply
+ * shapes; knows nothing of sockets or of how the message was framed.
+ */
+#ifndef SEARCHD_REQUEST_H
+#define SEARCHD_REQUEST_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "buf.h"
+#include "frame.h"
+
+struct index;
+
+#define REQUEST_OFFSET_MAX	100000	/* bounds the top-k heap per query */
+
+/*
+ * What request_answer needs, owned by one worker and reused for every
+ * message it answers: nothing here is shared between threads.
+ */
+struct request_ctx {
+	const struct index	*index;		/* the worker's current index */
+	json_tokener		*tok;
+	struct buf		 content;	/* the reply being built */
+	struct buf		 scratch;
+	struct index_hit	*hits;		/* INDEX_LIMIT_MAX entries */
+};
+
+/* A reply: its content lives in ctx->content until the next answer. */
+struct reply {
+	const char	*content_type;
+	const char	*content_encoding;
+	const char	*data;
+	size_t		 len;
+	const char	*error_code;	/* non-NULL for an error reply */
+};
+
+void	request_ctx_init(struct request_ctx *, json_tokener *);
+void	request_ctx_free(struct request_ctx *);
+void	request_answer(struct request_ctx *, const struct frame_msg *,
+	    struct reply *);
+/* An error reply: {"result": "Error: ...", "error": {code, message}}. */
+void	request_error(struct request_ctx *, const char *code,
+	    const char *message, struct reply *);
+void	request_errorf(struct request_ctx *, struct reply *, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Points the reply at ctx->content as a text/json content. */
+void	request_json_reply(struct request_ctx *, struct reply *);
+
+/* The "search" action, in search.c. */
+void	search_answer(struct request_ctx *, json_object *, struct reply *);
+
+#endif

@@ -1,0 +1,154 @@
+/*
+ * search.c: the "search" action: reads value, limit and offset, runs the
+ * query on the worker's index and renders the hits as the reply.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "index.h"
+#include "request.h"
+
+/* An optional integer member in [0, max]; -1 (error answered) if bad. */
+static int
+search_int(struct request_ctx *ctx, json_object *obj, const char *key,
+    int64_t def, int64_t max, int64_t *out, struct reply *r)
+{
+	json_object *v;
+
+	*out = def;
+	if (!json_object_object_get_ex(obj, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) ||
+	    json_object_get_int64(v) < 0 || json_object_get_int64(v) > max) {
+		request_errorf(ctx, r, "bad_request", "\"%s\" must be an "
+		    "integer from 0 to %lld", key, (long long)max);
+		return -1;
+	}
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static void
+search_hit(struct request_ctx *ctx, const struct query *q,
+    const struct index_hit *hit)
+{
+	struct buf *b = &ctx->content;
+	struct index_doc doc;
+
+	index_doc(ctx->index, hit->doc, &doc);
+	buf_add(b, "{", 1);
+	buf_json_key(b, "id");
+	buf_json_string(b, doc.id, doc.id_len);
+	buf_add(b, ", ", 2);
+	buf_json_key(b, "score");
+	buf_json_double(b, hit->score);
+	if (doc.title != NULL) {
+		buf_add(b, ", ", 2);
+		buf_json_key(b, "title");
+		buf_json_string(b, doc.title, doc.title_len);
+	}
+	buf_add(b, ", ", 2);
+	buf_json_key(b, "text");
+	buf_json_string(b, doc.text, doc.text_len);
+	buf_add(b, ", ", 2);
+	buf_json_key(b, "snippet");
+	buf_reset(&ctx->scratch);
+	index_snippet(ctx->index, q, hit->doc, &ctx->scratch);
+	buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
+	if (doc.extra != NULL) {
+		buf_add(b, ", ", 2);
+		buf_add(b, doc.extra, doc.extra_len);
+	}
+	buf_add(b, "}", 1);
+}
+
+static void
+search_result(struct request_ctx *ctx, const char *value, size_t len,
+    size_t nhits, uint64_t total)
+{
+	struct buf *b = &ctx->content;
+	struct index_doc doc;
+
+	buf_json_key(b, "result");
+	if (nhits > 0) {
+		index_doc(ctx->index, ctx->hits[0].doc, &doc);
+		buf_json_string(b, doc.text, doc.text_len);
+	} else if (total == 0) {
+		buf_reset(&ctx->scratch);
+		buf_add(&ctx->scratch, "No match for \"", 14);
+		buf_add(&ctx->scratch, value, len);
+		buf_add(&ctx->scratch, "\".", 2);
+		buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
+	} else
+		buf_json_string(b, "", 0);
+}
+
+static uint64_t
+search_elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (uint64_t)(t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+void
+search_answer(struct request_ctx *ctx, json_object *obj, struct reply *r)
+{
+	json_object *jv;
+	struct query *q;
+	struct timespec t0;
+	struct buf *b = &ctx->content;
+	const char *value;
+	char why[256];
+	int64_t limit, offset;
+	uint64_t total;
+	size_t len, n, i;
+
+	if (!json_object_object_get_ex(obj, "value", &jv) ||
+	    !json_object_is_type(jv, json_type_string)) {
+		request_error(ctx, "bad_request",
+		    "search needs a string \"value\"", r);
+		return;
+	}
+	if (search_int(ctx, obj, "limit", INDEX_LIMIT_DEFAULT,
+	    INDEX_LIMIT_MAX, &limit, r) == -1 ||
+	    search_int(ctx, obj, "offset", 0, REQUEST_OFFSET_MAX, &offset,
+	    r) == -1)
+		return;
+	value = json_object_get_string(jv);
+	len = (size_t)json_object_get_string_len(jv);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	q = query_parse(value, len, why, sizeof(why));
+	n = index_search(ctx->index, value, len, q, (size_t)offset,
+	    (size_t)limit, ctx->hits, &total);
+	if (q == NULL && total == 0) {
+		request_errorf(ctx, r, "bad_query", "%s", why);
+		return;
+	}
+
+	buf_reset(b);
+	buf_add(b, "{", 1);
+	search_result(ctx, value, len, n, total);
+	buf_add(b, ", ", 2);
+	buf_json_key(b, "hits");
+	buf_add(b, "[", 1);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_add(b, ", ", 2);
+		search_hit(ctx, q, &ctx->hits[i]);
+	}
+	buf_add(b, "], ", 3);
+	buf_json_key(b, "total");
+	buf_json_uint(b, total);
+	buf_add(b, ", ", 2);
+	buf_json_key(b, "took_us");
+	buf_json_uint(b, search_elapsed_us(&t0));
+	buf_add(b, "}", 1);
+	if (q != NULL)
+		query_free(q);
+	request_json_reply(ctx, r);
+}

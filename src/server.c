@@ -1,0 +1,537 @@
+/* server.c: see server.h. */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+
+#include "frame.h"
+#include "index.h"
+#include "listen.h"
+#include "log.h"
+#include "request.h"
+#include "searchd.h"
+#include "server.h"
+#include "stats.h"
+#include "worker.h"
+#include "xmalloc.h"
+
+
+/* Refused connections we keep open to let the error reply arrive. */
+#define SERVER_REFUSAL_MAX	256
+#define SERVER_REFUSAL_SECONDS	2
+/* How long accepting pauses when descriptors run out. */
+#define SERVER_ACCEPT_PAUSE_MS	100
+
+/* A refused connection kept open briefly so its error reply is not lost. */
+struct refusal {
+	struct server		*srv;
+	struct event		*ev;
+	int			 fd;
+	TAILQ_ENTRY(refusal)	 entry;
+};
+
+/* The main thread's state; one per process, on server_run's stack. */
+struct server {
+	struct config		 cf;
+	struct event_base	*base;
+	struct listener		*listeners;
+	size_t			 nlisteners;
+	struct worker		*workers;
+	unsigned		 nworkers;
+	unsigned		 next_worker;
+	struct index_ref	*index;
+	struct event		*sig_term, *sig_int, *sig_hup;
+	struct event		*accept_resume;
+	int			 reserve_fd;
+	TAILQ_HEAD(, refusal)	 refusing;
+	unsigned		 nrefusing;
+	struct request_ctx	 req;		/* for refusal replies */
+	struct buf		 out;
+
+	/* A reload in progress: the loader thread fills these. */
+	pthread_t		 loader;
+	int			 loading;
+	struct event		*loaded_ev;
+	struct config		 load_cf;
+	struct index		*loaded;
+	char			 load_err[1024];
+};
+
+/* Set while exiting: the last reference is then dropped synchronously. */
+static int index_ref_sync;
+
+struct index_ref *
+index_ref_new(struct index *index, unsigned refs)
+{
+	struct index_ref *r = xmalloc(sizeof(*r));
+
+	r->index = index;
+	atomic_init(&r->refs, refs);
+	return r;
+}
+
+const struct index *
+index_ref_get(const struct index_ref *r)
+{
+	return r->index;
+}
+
+static void *
+index_ref_free_thread(void *arg)
+{
+	struct index_ref *r = arg;
+
+	index_free(r->index);
+	free(r);
+	return NULL;
+}
+
+void
+index_ref_release(struct index_ref *r)
+{
+	pthread_t t;
+	pthread_attr_t attr;
+
+	if (atomic_fetch_sub(&r->refs, 1) != 1)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (index_ref_sync ||
+	    pthread_create(&t, &attr, index_ref_free_thread, r) != 0)
+		index_ref_free_thread(r);
+	pthread_attr_destroy(&attr);
+}
+
+struct index *
+server_load_index(const struct config *cf, char *err, size_t errlen)
+{
+	struct index *idx;
+	struct index_info info;
+
+	if (cf->ncorpus == 0)
+		idx = index_builtin();
+	else
+		idx = index_load((const char *const *)cf->corpus, cf->ncorpus,
+		    err, errlen);
+	if (idx == NULL)
+		return NULL;
+	index_info(idx, &info);
+	log_info("indexed %u documents, %llu terms, %llu postings in %.3f s "
+	    "(%.1f MiB)%s", info.ndocs, (unsigned long long)info.nterms,
+	    (unsigned long long)info.npostings, info.build_seconds,
+	    (double)info.memory / (1024 * 1024),
+	    cf->ncorpus == 0 ? " from the built-in corpus" : "");
+	return idx;
+}
+
+static void
+server_settings(const struct config *cf, struct worker_settings *s)
+{
+	s->max_message_size = cf->max_message_size;
+	s->client_timeout = cf->client_timeout;
+	s->read_timeout = cf->read_timeout;
+}
+
+
+static void
+server_refusal_end(struct refusal *l)
+{
+	TAILQ_REMOVE(&l->srv->refusing, l, entry);
+	l->srv->nrefusing--;
+	event_free(l->ev);
+	close(l->fd);
+	free(l);
+}
+
+static void
+server_refusal_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct refusal *l = arg;
+	char trash[4096];
+
+	if ((what & EV_READ) && recv(fd, trash, sizeof(trash), 0) > 0)
+		return;
+	server_refusal_end(l);
+}
+
+/*
+ * Tells a client why it is refused and closes.  Closing with its request
+ * unread would reset the connection and could destroy our reply in flight,
+ * so the socket is read to EOF for a moment first.
+ */
+static void
+server_refuse(struct server *srv, int fd, const char *code, const char *why)
+{
+	struct timeval tv = { SERVER_REFUSAL_SECONDS, 0 };
+	struct reply r;
+	struct refusal *l;
+
+	request_error(&srv->req, code, why, &r);
+	buf_reset(&srv->out);
+	frame_encode_header(&srv->out, r.content_type, r.content_encoding,
+	    r.len, NULL);
+	buf_add(&srv->out, r.data, r.len);
+	(void)send(fd, srv->out.data, srv->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	shutdown(fd, SHUT_WR);
+	stats_connection_rejected();
+	/* Out of descriptors too: no room to linger. */
+	if (srv->nrefusing >= SERVER_REFUSAL_MAX || srv->reserve_fd == -1) {
+		close(fd);
+		return;
+	}
+	l = xmalloc(sizeof(*l));
+	l->srv = srv;
+	l->fd = fd;
+	l->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST,
+	    server_refusal_cb, l);
+	event_add(l->ev, &tv);
+	TAILQ_INSERT_TAIL(&srv->refusing, l, entry);
+	srv->nrefusing++;
+}
+
+static void
+server_accept_cb(struct evconnlistener *el, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct server *srv = arg;
+	char why[128];
+
+	if (stats_connections_current() >= srv->cf.max_connections) {
+		snprintf(why, sizeof(why), "too many connections "
+		    "(max_connections %u)", srv->cf.max_connections);
+		server_refuse(srv, fd, "too_many_connections", why);
+		return;
+	}
+	stats_connection_opened();
+	worker_add_conn(&srv->workers[srv->next_worker++ % srv->nworkers],
+	    fd);
+}
+
+static void
+server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		evconnlistener_enable(srv->listeners[i].el);
+}
+
+/*
+ * Out of descriptors: give back the reserve to accept and refuse one
+ * client, then pause accepting, or libevent would call us in a loop.
+ */
+static void
+server_accept_error_cb(struct evconnlistener *el, void *arg)
+{
+	struct server *srv = arg;
+	struct timeval pause = { 0, SERVER_ACCEPT_PAUSE_MS * 1000 };
+	int err = EVUTIL_SOCKET_ERROR(), fd;
+	size_t i;
+
+	if (err != EMFILE && err != ENFILE) {
+		log_warnx("accept: %s", evutil_socket_error_to_string(err));
+		return;
+	}
+	log_warnx("accept: out of file descriptors; refusing connections");
+	if (srv->reserve_fd != -1) {
+		close(srv->reserve_fd);
+		fd = accept(evconnlistener_get_fd(el), NULL, NULL);
+		if (fd != -1)
+			server_refuse(srv, fd, "too_many_connections",
+			    "server out of file descriptors");
+		srv->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	for (i = 0; i < srv->nlisteners; i++)
+		evconnlistener_disable(srv->listeners[i].el);
+	event_add(srv->accept_resume, &pause);
+}
+
+static void
+server_listen(struct server *srv)
+{
+	char err[512];
+	size_t i;
+
+	if (listen_inherit(&srv->listeners, &srv->nlisteners) > 0)
+		log_info("using %zu sockets passed by the service manager",
+		    srv->nlisteners);
+	else {
+		for (i = 0; i < srv->cf.nlistens; i++)
+			if (listen_open(&srv->cf.listens[i], &srv->listeners,
+			    &srv->nlisteners, err, sizeof(err)) == -1)
+				fatalx_code(SEARCHD_EXIT_OSERR, "listen %s", err);
+	}
+	for (i = 0; i < srv->nlisteners; i++) {
+		struct listener *l = &srv->listeners[i];
+
+		l->el = evconnlistener_new(srv->base, server_accept_cb, srv,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, l->fd);
+		if (l->el == NULL)
+			fatalx_code(SEARCHD_EXIT_OSERR, "evconnlistener_new failed");
+		evconnlistener_set_error_cb(l->el, server_accept_error_cb);
+		log_info("listening on %s", l->name);
+	}
+}
+
+static void
+server_close_listeners(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		listen_close(&srv->listeners[i]);
+	free(srv->listeners);
+	srv->listeners = NULL;
+	srv->nlisteners = 0;
+}
+
+static void
+server_stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	unsigned i;
+
+	log_info("%s: shutting down", strsignal((int)sig));
+	server_close_listeners(srv);
+	for (i = 0; i < srv->nworkers; i++)
+		worker_shutdown(&srv->workers[i]);
+	event_base_loopbreak(srv->base);
+}
+
+static void *
+server_loader_main(void *arg)
+{
+	struct server *srv = arg;
+
+	srv->loaded = server_load_index(&srv->load_cf, srv->load_err,
+	    sizeof(srv->load_err));
+	event_active(srv->loaded_ev, 0, 0);
+	return NULL;
+}
+
+static void
+server_push_update(struct server *srv, struct index_ref *ref)
+{
+	struct worker_settings s;
+	unsigned i;
+
+	server_settings(&srv->cf, &s);
+	for (i = 0; i < srv->nworkers; i++)
+		worker_update(&srv->workers[i], &s, ref);
+}
+
+/* The loader thread is done: swap its index in, or keep the old one. */
+static void
+server_loaded_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct index_ref *old;
+
+	pthread_join(srv->loader, NULL);
+	srv->loading = 0;
+	config_free(&srv->load_cf);
+	if (srv->loaded == NULL) {
+		log_warnx("reload failed: %s; still serving the previous index",
+		    srv->load_err);
+		stats_reload_done(0, srv->load_err);
+		return;
+	}
+	old = srv->index;
+	srv->index = index_ref_new(srv->loaded, 1 + srv->nworkers);
+	srv->loaded = NULL;
+	server_push_update(srv, srv->index);
+	index_ref_release(old);
+	stats_reload_done(1, NULL);
+	log_info("reload: new index in service");
+}
+
+#define SERVER_LOG_CHANGE(old, new, key, fmt) do {			\
+	if ((old)->key != (new)->key)					\
+		log_info("reload: " #key " " fmt " -> " fmt,		\
+		    (old)->key, (new)->key);				\
+} while (0)
+
+/* Takes what can change without a restart from a freshly read config. */
+static void
+server_apply(struct server *srv, struct config *ncf)
+{
+	struct config *cf = &srv->cf;
+	size_t i;
+	int same = ncf->nlistens == cf->nlistens && ncf->workers == cf->workers;
+
+	for (i = 0; same && i < cf->nlistens; i++)
+		same = strcmp(cf->listens[i].spec, ncf->listens[i].spec) == 0;
+	if (!same)
+		log_warnx("reload: listen and workers changes need a restart");
+	SERVER_LOG_CHANGE(cf, ncf, max_connections, "%u");
+	SERVER_LOG_CHANGE(cf, ncf, max_message_size, "%zu");
+	SERVER_LOG_CHANGE(cf, ncf, client_timeout, "%u");
+	SERVER_LOG_CHANGE(cf, ncf, read_timeout, "%u");
+	if (cf->log_level != ncf->log_level)
+		log_info("reload: log_level %s -> %s",
+		    log_level_name(cf->log_level), log_level_name(ncf->log_level));
+	cf->max_connections = ncf->max_connections;
+	cf->max_message_size = ncf->max_message_size;
+	cf->client_timeout = ncf->client_timeout;
+	cf->read_timeout = ncf->read_timeout;
+	cf->log_level = ncf->log_level;
+	log_set_level(cf->log_level);
+	server_push_update(srv, NULL);
+}
+
+static void
+server_reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct config ncf;
+	char err[1024];
+	int rc;
+
+	if (srv->loading) {
+		log_warnx("SIGHUP: a reload is already in progress; ignored");
+		return;
+	}
+	log_info("SIGHUP: reloading %s", srv->cf.path ? srv->cf.path :
+	    "the built-in defaults");
+	if (srv->cf.path != NULL &&
+	    config_load(&ncf, srv->cf.path, err, sizeof(err)) == -1) {
+		log_warnx("reload failed: %s; keeping the running "
+		    "configuration", err);
+		stats_reload_done(0, err);
+		return;
+	}
+	if (srv->cf.path == NULL)
+		config_init(&ncf);
+	config_finish(&ncf);
+	server_apply(srv, &ncf);
+	srv->load_cf = ncf;
+	srv->loading = 1;
+	if ((rc = pthread_create(&srv->loader, NULL, server_loader_main,
+	    srv)) != 0) {
+		srv->loading = 0;
+		config_free(&srv->load_cf);
+		log_warnx("reload failed: pthread_create: %s", strerror(rc));
+		stats_reload_done(0, strerror(rc));
+	}
+}
+
+static void
+server_signals(struct server *srv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	srv->sig_term = evsignal_new(srv->base, SIGTERM, server_stop_cb, srv);
+	srv->sig_int = evsignal_new(srv->base, SIGINT, server_stop_cb, srv);
+	srv->sig_hup = evsignal_new(srv->base, SIGHUP, server_reload_cb, srv);
+	if (srv->sig_term == NULL || srv->sig_int == NULL ||
+	    srv->sig_hup == NULL)
+		fatalx("evsignal_new failed");
+	evsignal_add(srv->sig_term, NULL);
+	evsignal_add(srv->sig_int, NULL);
+	evsignal_add(srv->sig_hup, NULL);
+}
+
+static unsigned
+server_nworkers(const struct config *cf)
+{
+	long n;
+
+	if (cf->workers > 0)
+		return (unsigned)cf->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (unsigned)n;
+}
+
+static void
+server_start_workers(struct server *srv, struct index *index)
+{
+	struct worker_settings s;
+	unsigned i;
+
+	srv->nworkers = server_nworkers(&srv->cf);
+	stats_init(srv->nworkers);
+	srv->index = index_ref_new(index, 1 + srv->nworkers);
+	srv->workers = xcalloc(srv->nworkers, sizeof(*srv->workers));
+	server_settings(&srv->cf, &s);
+	for (i = 0; i < srv->nworkers; i++)
+		worker_start(&srv->workers[i], i, &s, srv->index);
+}
+
+static void
+server_free(struct server *srv)
+{
+	unsigned i;
+
+	if (srv->loading) {
+		pthread_join(srv->loader, NULL);
+		config_free(&srv->load_cf);
+		if (srv->loaded != NULL)
+			index_free(srv->loaded);
+	}
+	for (i = 0; i < srv->nworkers; i++)
+		worker_join(&srv->workers[i]);
+	free(srv->workers);
+	while (!TAILQ_EMPTY(&srv->refusing))
+		server_refusal_end(TAILQ_FIRST(&srv->refusing));
+	index_ref_sync = 1;
+	index_ref_release(srv->index);
+	server_close_listeners(srv);
+	event_free(srv->sig_term);
+	event_free(srv->sig_int);
+	event_free(srv->sig_hup);
+	event_free(srv->loaded_ev);
+	event_free(srv->accept_resume);
+	if (srv->reserve_fd != -1)
+		close(srv->reserve_fd);
+	request_ctx_free(&srv->req);
+	buf_free(&srv->out);
+	event_base_free(srv->base);
+	stats_free();
+	config_free(&srv->cf);
+}
+
+int
+server_run(struct config *cf, struct index *index)
+{
+	struct server srv;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.cf = *cf;
+	config_init(cf);
+	if (evthread_use_pthreads() == -1)
+		fatalx("evthread_use_pthreads failed");
+	if ((srv.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	TAILQ_INIT(&srv.refusing);
+	request_ctx_init(&srv.req, NULL);
+	buf_init(&srv.out);
+	srv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	srv.loaded_ev = event_new(srv.base, -1, 0, server_loaded_cb, &srv);
+	srv.accept_resume = evtimer_new(srv.base, server_accept_resume_cb,
+	    &srv);
+	server_signals(&srv);
+	server_listen(&srv);
+	server_start_workers(&srv, index);
+	log_info("ready: %u workers, max_connections %u, "
+	    "max_message_size %zu", srv.nworkers, srv.cf.max_connections,
+	    srv.cf.max_message_size);
+
+	event_base_loop(srv.base, EVLOOP_NO_EXIT_ON_EMPTY);
+
+	server_free(&srv);
+	log_info("exiting");
+	return 0;
+}

@@ -1,0 +1,228 @@
+/* Unit tests of the configuration parser: src/config.c. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static char err[1024];
+
+static int
+parse(struct config *cf, const char *text)
+{
+	err[0] = '\0';
+	return config_parse(cf, "test.conf", text, strlen(text), err,
+	    sizeof(err));
+}
+
+START_TEST(test_defaults)
+{
+	struct config cf;
+
+	ck_assert_int_eq(parse(&cf, ""), 0);
+	ck_assert_uint_eq(cf.nlistens, 0);
+	ck_assert_int_eq(cf.workers, 0);
+	ck_assert_uint_eq(cf.ncorpus, 0);
+	ck_assert_uint_eq(cf.max_connections, 10000);
+	ck_assert_uint_eq(cf.max_message_size, 1024 * 1024);
+	ck_assert_uint_eq(cf.client_timeout, 60);
+	ck_assert_uint_eq(cf.read_timeout, 10);
+	ck_assert_int_eq(cf.log_level, LOG_LEVEL_INFO);
+	config_finish(&cf);
+	ck_assert_uint_eq(cf.nlistens, 1);
+	ck_assert_str_eq(cf.listens[0].addr.host, "127.0.0.1");
+	ck_assert_str_eq(cf.listens[0].addr.port, "65432");
+	config_free(&cf);
+}
+END_TEST
+
+START_TEST(test_every_key)
+{
+	struct config cf;
+
+	ck_assert_int_eq(parse(&cf,
+	    "# a comment\n"
+	    "\n"
+	    "listen 127.0.0.1:0\n"
+	    "listen [::1]:65432   # trailing comment\n"
+	    "listen /run/searchd/searchd.sock\n"
+	    "\tworkers 3\n"
+	    "corpus /srv/a.jsonl\n"
+	    "corpus /srv/b c.jsonl\n"
+	    "max_connections 50\r\n"
+	    "max_message_size 2M\n"
+	    "client_timeout 2m\n"
+	    "read_timeout 5s\n"
+	    "log_level debug\n"), 0);
+	ck_assert_uint_eq(cf.nlistens, 3);
+	ck_assert_str_eq(cf.listens[0].addr.port, "0");
+	ck_assert_str_eq(cf.listens[1].addr.host, "::1");
+	ck_assert_int_eq(cf.listens[1].line, 4);
+	ck_assert_int_eq(cf.listens[2].addr.is_unix, 1);
+	ck_assert_str_eq(cf.listens[2].addr.path, "/run/searchd/searchd.sock");
+	ck_assert_int_eq(cf.workers, 3);
+	ck_assert_uint_eq(cf.ncorpus, 2);
+	ck_assert_str_eq(cf.corpus[1], "/srv/b c.jsonl");
+	ck_assert_uint_eq(cf.max_connections, 50);
+	ck_assert_uint_eq(cf.max_message_size, 2 * 1024 * 1024);
+	ck_assert_uint_eq(cf.client_timeout, 120);
+	ck_assert_uint_eq(cf.read_timeout, 5);
+	ck_assert_int_eq(cf.log_level, LOG_LEVEL_DEBUG);
+	ck_assert_str_eq(cf.path, "test.conf");
+	config_free(&cf);
+}
+END_TEST
+
+START_TEST(test_plain_values)
+{
+	struct config cf;
+
+	ck_assert_int_eq(parse(&cf, "workers auto\nmax_message_size 4096\n"
+	    "client_timeout 0\nlog_level warning\n"), 0);
+	ck_assert_int_eq(cf.workers, 0);
+	ck_assert_uint_eq(cf.max_message_size, 4096);
+	ck_assert_uint_eq(cf.client_timeout, 0);
+	ck_assert_int_eq(cf.log_level, LOG_LEVEL_WARNING);
+	config_free(&cf);
+}
+END_TEST
+
+/* Each error, with the exact message a user sees (FILE:LINE: reason). */
+static const struct {
+	const char	*text;
+	const char	*message;
+} errors[] = {
+	{ "bogus 1\n", "test.conf:1: unknown key \"bogus\"" },
+	{ "\n\n# c\nworkers\n", "test.conf:4: workers: missing value" },
+	{ "workers 0\n", "test.conf:1: workers: 0 is out of range (1 to 256)" },
+	{ "workers 257\n",
+	    "test.conf:1: workers: 257 is out of range (1 to 256)" },
+	{ "workers two\n", "test.conf:1: workers: \"two\" is not a number" },
+	{ "workers 2\nworkers 3\n", "test.conf:2: workers: given twice" },
+	{ "max_connections -1\n",
+	    "test.conf:1: max_connections: \"-1\" is not a number" },
+	{ "max_connections 0\n", "test.conf:1: max_connections: 0 is out of "
+	    "range (1 to 1000000)" },
+	{ "max_message_size 1G\n", "test.conf:1: max_message_size: bad value "
+	    "\"1G\"; units are KM" },
+	{ "max_message_size 65M\n", "test.conf:1: max_message_size: 65M is "
+	    "out of range (16 to 67108864)" },
+	{ "max_message_size 99999999999999999999\n", "test.conf:1: "
+	    "max_message_size: 99999999999999999999 is out of range "
+	    "(16 to 67108864)" },
+	{ "client_timeout 10x\n", "test.conf:1: client_timeout: bad value "
+	    "\"10x\"; units are smh" },
+	{ "read_timeout 0\n",
+	    "test.conf:1: read_timeout: 0 is out of range (1 to 86400)" },
+	{ "read_timeout 25h\n",
+	    "test.conf:1: read_timeout: 25h is out of range (1 to 86400)" },
+	{ "log_level loud\n", "test.conf:1: log_level: \"loud\" is not one "
+	    "of error, warning, info, debug" },
+	{ "listen 65432\n", "test.conf:1: listen: bad address \"65432\" "
+	    "(expected HOST:PORT, [IPV6]:PORT or an absolute socket path)" },
+	{ "listen 127.0.0.1:99999\n",
+	    "test.conf:1: listen: bad port \"99999\" (0 to 65535)" },
+	{ "listen [::1\n", "test.conf:1: listen: bad address \"[::1\" "
+	    "(expected [IPV6]:PORT)" },
+	{ "listen :80\n", "test.conf:1: listen: bad address \":80\" "
+	    "(missing host; use * for every address)" },
+	{ "listen ::1:80\n", "test.conf:1: listen: bad address \"::1:80\" "
+	    "(expected HOST:PORT, [IPV6]:PORT or an absolute socket path)" },
+};
+
+START_TEST(test_errors)
+{
+	struct config cf;
+
+	ck_assert_int_eq(parse(&cf, errors[_i].text), -1);
+	ck_assert_str_eq(err, errors[_i].message);
+	ck_assert_uint_eq(cf.nlistens, 0);
+	ck_assert_ptr_null(cf.path);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	struct config cf;
+	static const char text[] = "workers 2\nlisten 1\0x\n";
+
+	ck_assert_int_eq(config_parse(&cf, "t", text, sizeof(text) - 1, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "t:2: NUL byte in line");
+}
+END_TEST
+
+START_TEST(test_load_file)
+{
+	struct config cf;
+	char path[] = "/tmp/check_config_XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, "workers 2\nread_timeout 1h\n", 26), 26);
+	close(fd);
+	ck_assert_int_eq(config_load(&cf, path, err, sizeof(err)), 0);
+	ck_assert_int_eq(cf.workers, 2);
+	ck_assert_uint_eq(cf.read_timeout, 3600);
+	config_free(&cf);
+	unlink(path);
+	ck_assert_int_eq(config_load(&cf, path, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "No such file or directory") != NULL, "%s",
+	    err);
+	ck_assert_int_eq(config_load(&cf, "/", err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "/: not a regular file of at most 1 MiB");
+}
+END_TEST
+
+START_TEST(test_keys_table)
+{
+	static const char *const want[] = { "client_timeout", "corpus",
+	    "listen", "log_level", "max_connections", "max_message_size",
+	    "read_timeout", "workers" };
+	struct config cf;
+	char line[128];
+	size_t i;
+
+	for (i = 0; config_keys[i] != NULL; i++) {
+		ck_assert_uint_lt(i, sizeof(want) / sizeof(want[0]));
+		ck_assert_str_eq(config_keys[i], want[i]);
+		/* Every listed key is one the parser knows. */
+		snprintf(line, sizeof(line), "%s", config_keys[i]);
+		ck_assert_int_eq(parse(&cf, line), -1);
+		ck_assert_msg(strstr(err, "missing value") != NULL, "%s", err);
+	}
+	ck_assert_uint_eq(i, sizeof(want) / sizeof(want[0]));
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_plain_values);
+	tcase_add_loop_test(tc, test_errors, 0,
+	    sizeof(errors) / sizeof(errors[0]));
+	tcase_add_test(tc, test_nul_byte);
+	tcase_add_test(tc, test_load_file);
+	tcase_add_test(tc, test_keys_table);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
