@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/listener.h>
+#include <event2/util.h>
 
 #include "listen.h"
 #include "log.h"
@@ -31,6 +32,8 @@ listen_add(struct listener **ls, size_t *n, int fd)
 	l = &(*ls)[(*n)++];
 	memset(l, 0, sizeof(*l));
 	l->fd = fd;
+	/* evconnlistener accepts until EAGAIN: a blocking socket would hang. */
+	evutil_make_socket_nonblocking(fd);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 		addr_sockaddr_format((struct sockaddr *)&ss, len, l->name,
 		    sizeof(l->name));

@@ -63,7 +63,7 @@ log_level_name(enum log_level level)
 }
 
 /* One fprintf per line so lines from different threads do not interleave. */
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -24,7 +24,23 @@ SEARCHCTL = os.environ.get("SEARCHCTL", os.path.join(
     os.path.dirname(__file__), "..", "src", "searchctl"))
 SRCDIR = os.environ.get("srcdir", os.path.dirname(__file__) or ".")
 HOST_ORDER = sys.byteorder
+# Set by .ci/run for the AddressSanitizer build, whose memory use is larger.
+SANITIZED = os.environ.get("SEARCHD_SANITIZED") == "1"
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "WARNING: ThreadSanitizer")
 START_TIMEOUT = 30
+
+
+def raise_fd_limit():
+    """Tests with many connections need more than the usual 1024."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+raise_fd_limit()
 
 
 class Searchd:
@@ -40,7 +56,12 @@ class Searchd:
                 f.write("listen %s\n" % spec.replace("@TMP@", self.dir))
             f.write(config.replace("@TMP@", self.dir))
         self.log_lines = []
+        self.stopping = False
         self._log_cond = threading.Condition()
+        if env is None and SANITIZED:
+            # A small quarantine, so memory bounds mean the same under ASan.
+            env = dict(os.environ, ASAN_OPTIONS=os.environ.get(
+                "ASAN_OPTIONS", "quarantine_size_mb=4"))
         self.proc = subprocess.Popen(
             [SEARCHD, "-f", self.conf] + list(args),
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -113,12 +134,19 @@ class Searchd:
         s.connect((host, int(port)))
         return s
 
+    def stats(self):
+        with self.connect() as s:
+            return request(s, {"action": "stats"})[1]["stats"]
+
     def signal(self, sig):
+        if sig in (signal.SIGTERM, signal.SIGINT):
+            self.stopping = True
         self.proc.send_signal(sig)
 
     def stop(self, timeout=15):
-        """SIGTERM and wait; returns the exit status."""
-        if self.proc.poll() is None:
+        """SIGTERM (unless already sent) and wait; returns the exit status."""
+        if self.proc.poll() is None and not self.stopping:
+            self.stopping = True
             self.proc.send_signal(signal.SIGTERM)
         try:
             rc = self.proc.wait(timeout)
@@ -136,6 +164,15 @@ class Searchd:
         self._reader.join(5)
         self.proc.stdout.close()
         self.tmp.cleanup()
+        self.check_sanitizers()
+
+    def check_sanitizers(self):
+        """A sanitizer report anywhere in the log fails the test."""
+        text = self.log_text()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                raise AssertionError("sanitizer report in searchd's log:\n"
+                                     + text[-6000:])
 
     def num_fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
