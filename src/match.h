@@ -1,0 +1,27 @@
+/*
+ * match.h: evaluating a parsed query on an index, one document at a time
+ * in document order.  A run owns all its cursors and scratch memory, so
+ * any number of runs may share one index across threads.
+ *
+ * A document's score is the sum, over the query's positive terms that it
+ * contains, of their BM25 weights; a prefix counts every expanded term the
+ * document contains, and a phrase counts each of its words with the word's
+ * full frequency in the document (not just the phrase's occurrences).
+ */
+#ifndef SEARCHD_MATCH_H
+#define SEARCHD_MATCH_H
+
+#include <stdint.h>
+
+struct index;
+struct query;
+struct match_run;
+
+struct match_run *match_run_new(const struct index *, const struct query *);
+/* The next matching document >= target, or POSTINGS_END. */
+uint32_t	 match_run_next(struct match_run *, uint32_t target);
+/* The score of the document match_run_next last returned. */
+double		 match_run_score(struct match_run *);
+void		 match_run_free(struct match_run *);
+
+#endif

@@ -1,0 +1,296 @@
+/* postings.c: see postings.h. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "postings.h"
+#include "xmalloc.h"
+
+/* The largest delta a uint32_t position can need. */
+#define POSTINGS_POS_VARINT_MAX	5
+
+size_t
+postings_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+uint64_t
+postings_get_varint(const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	if (*p < 0x80) {
+		*pp = p + 1;
+		return *p;
+	}
+	while ((*p & 0x80) && shift < 63) {
+		v |= (uint64_t)(*p++ & 0x7f) << shift;
+		shift += 7;
+	}
+	v |= (uint64_t)*p++ << shift;
+	*pp = p;
+	return v;
+}
+
+/* Steps over n varints without decoding them: each ends in a byte < 0x80. */
+static const uint8_t *
+postings_skip_varints(const uint8_t *p, uint32_t n)
+{
+	while (n > 0) {
+		if ((*p++ & 0x80) == 0)
+			n--;
+	}
+	return p;
+}
+
+static void
+postings_grow(uint8_t **data, size_t len, size_t *cap, size_t more)
+{
+	size_t want;
+
+	if (*cap - len >= more)
+		return;
+	want = *cap ? *cap : 16;
+	while (want - len < more)
+		want *= 2;
+	*data = xreallocarray(*data, 1, want);
+	*cap = want;
+}
+
+void
+postings_build_add(struct postings_build *pb, uint32_t doc,
+    const uint32_t *positions, uint32_t tf)
+{
+	uint64_t v;
+	uint32_t i, prev = 0;
+
+	postings_grow(&pb->docs, pb->docs_len, &pb->docs_cap,
+	    2 * POSTINGS_VARINT_MAX);
+	v = (uint64_t)(doc - pb->next) << 1 | (tf == 1);
+	pb->docs_len += postings_put_varint(pb->docs + pb->docs_len, v);
+	if (tf != 1)
+		pb->docs_len += postings_put_varint(pb->docs + pb->docs_len, tf);
+	pb->next = doc + 1;
+	pb->df++;
+
+	postings_grow(&pb->pos, pb->pos_len, &pb->pos_cap,
+	    (size_t)tf * POSTINGS_POS_VARINT_MAX);
+	for (i = 0; i < tf; i++) {
+		pb->pos_len += postings_put_varint(pb->pos + pb->pos_len,
+		    positions[i] - prev);
+		prev = positions[i];
+	}
+}
+
+void
+postings_build_free(struct postings_build *pb)
+{
+	free(pb->docs);
+	free(pb->pos);
+	memset(pb, 0, sizeof(*pb));
+}
+
+size_t
+postings_build_memory(const struct postings_build *pb)
+{
+	return pb->docs_cap + pb->pos_cap;
+}
+
+static struct postings_skip *
+postings_arena_add_skip(struct postings_arena *pa)
+{
+	size_t cap;
+
+	if (pa->nskips == pa->skips_cap) {
+		cap = pa->skips_cap ? pa->skips_cap * 2 : 64;
+		pa->skips = xreallocarray(pa->skips, cap, sizeof(*pa->skips));
+		pa->skips_cap = cap;
+	}
+	return &pa->skips[pa->nskips++];
+}
+
+/* Cuts the finished streams into blocks, one skip entry per block. */
+static void
+postings_build_skips(const struct postings_build *pb,
+    struct postings_arena *pa, const struct postings *p)
+{
+	const uint8_t *d = pb->docs, *q = pb->pos;
+	struct postings_skip *sk = NULL;
+	uint64_t v;
+	uint32_t i, tf, doc, next = 0;
+
+	for (i = 0; i < pb->df; i++) {
+		if (i % POSTINGS_BLOCK == 0) {
+			sk = postings_arena_add_skip(pa);
+			sk->doc_off = p->doc_off + (uint64_t)(d - pb->docs);
+			sk->pos_off = p->pos_off + (uint64_t)(q - pb->pos);
+		}
+		v = postings_get_varint(&d);
+		tf = (v & 1) ? 1 : (uint32_t)postings_get_varint(&d);
+		doc = next + (uint32_t)(v >> 1);
+		next = doc + 1;
+		q = postings_skip_varints(q, tf);
+		sk->last_doc = doc;
+	}
+}
+
+void
+postings_build_finish(struct postings_build *pb, struct postings_arena *pa,
+    struct postings *p)
+{
+	postings_arena_reserve(pa, pb->docs_len + pb->pos_len);
+	p->df = pb->df;
+	p->skip = 0;
+	p->doc_off = pa->len;
+	if (pb->docs_len > 0)
+		memcpy(pa->data + pa->len, pb->docs, pb->docs_len);
+	pa->len += pb->docs_len;
+	p->pos_off = pa->len;
+	if (pb->pos_len > 0)
+		memcpy(pa->data + pa->len, pb->pos, pb->pos_len);
+	pa->len += pb->pos_len;
+	if (pb->df > POSTINGS_BLOCK) {
+		p->skip = (uint32_t)pa->nskips;
+		postings_build_skips(pb, pa, p);
+	}
+	postings_build_free(pb);
+}
+
+void
+postings_arena_reserve(struct postings_arena *pa, size_t more)
+{
+	postings_grow(&pa->data, pa->len, &pa->cap, more);
+}
+
+void
+postings_arena_shrink(struct postings_arena *pa)
+{
+	pa->data = xreallocarray(pa->data, pa->len ? pa->len : 1, 1);
+	pa->cap = pa->len;
+	pa->skips = xreallocarray(pa->skips, pa->nskips ? pa->nskips : 1,
+	    sizeof(*pa->skips));
+	pa->skips_cap = pa->nskips;
+}
+
+void
+postings_arena_free(struct postings_arena *pa)
+{
+	free(pa->data);
+	free(pa->skips);
+	memset(pa, 0, sizeof(*pa));
+}
+
+void
+postings_cursor_init(struct postings_cursor *c, const uint8_t *arena,
+    const struct postings_skip *skips, const struct postings *p)
+{
+	memset(c, 0, sizeof(*c));
+	c->arena = arena;
+	c->skips = p->df > POSTINGS_BLOCK ? skips + p->skip : NULL;
+	c->dp = arena + p->doc_off;
+	c->pp = arena + p->pos_off;
+	c->pos_read = 1;
+	c->df = p->df;
+	postings_cursor_next(c);
+}
+
+uint32_t
+postings_cursor_next(struct postings_cursor *c)
+{
+	uint64_t v;
+
+	if (c->idx == c->df)
+		return c->doc = POSTINGS_END;
+	if (!c->pos_read)
+		c->pskip += c->tf;
+	c->pos_read = 0;
+	v = postings_get_varint(&c->dp);
+	c->tf = (v & 1) ? 1 : (uint32_t)postings_get_varint(&c->dp);
+	c->doc = c->next + (uint32_t)(v >> 1);
+	c->next = c->doc + 1;
+	c->idx++;
+	return c->doc;
+}
+
+/* The first block after the current one whose last document >= target. */
+static uint32_t
+postings_cursor_find_block(const struct postings_cursor *c, uint32_t from,
+    uint32_t target)
+{
+	uint32_t lo = from, hi = (c->df - 1) / POSTINGS_BLOCK, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->skips[mid].last_doc < target)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void
+postings_cursor_jump(struct postings_cursor *c, uint32_t block)
+{
+	const struct postings_skip *sk = &c->skips[block];
+
+	c->dp = c->arena + sk->doc_off;
+	c->pp = c->arena + sk->pos_off;
+	c->pskip = 0;
+	c->pos_read = 1;
+	c->idx = block * POSTINGS_BLOCK;
+	c->next = c->skips[block - 1].last_doc + 1;
+}
+
+uint32_t
+postings_cursor_seek(struct postings_cursor *c, uint32_t target)
+{
+	uint32_t block, last;
+
+	if (c->doc >= target)
+		return c->doc;
+	if (c->skips != NULL) {
+		block = (c->idx - 1) / POSTINGS_BLOCK;
+		last = (c->df - 1) / POSTINGS_BLOCK;
+		if (c->skips[last].last_doc < target) {
+			c->idx = c->df;
+			return c->doc = POSTINGS_END;
+		}
+		if (c->skips[block].last_doc < target)
+			postings_cursor_jump(c,
+			    postings_cursor_find_block(c, block + 1, target));
+	}
+	while (postings_cursor_next(c) < target)
+		;
+	return c->doc;
+}
+
+/* Writes the current posting's tf positions, ascending, into out. */
+void
+postings_cursor_positions(struct postings_cursor *c, uint32_t *out)
+{
+	const uint8_t *p;
+	uint32_t i, pos = 0;
+
+	if (!c->pos_read) {
+		c->cur_pos = postings_skip_varints(c->pp, c->pskip);
+		c->pskip = 0;
+		c->pos_read = 1;
+	}
+	p = c->cur_pos;
+	for (i = 0; i < c->tf; i++) {
+		pos += (uint32_t)postings_get_varint(&p);
+		out[i] = pos;
+	}
+	c->pp = p;
+}

@@ -1,0 +1,323 @@
+/* query.c: query_parse and query_free from index.h; see query.h. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "query.h"
+#include "tokenize.h"
+#include "xmalloc.h"
+
+/* Where the parser is between two units. */
+enum query_state {
+	QUERY_START,
+	QUERY_AFTER_UNIT,
+	QUERY_AFTER_OR,
+};
+
+/* One parse; err and errlen are the caller's. */
+struct query_parser {
+	const char		*s;
+	size_t			 len;
+	size_t			 off;
+	struct query		*q;
+	struct query_node	*or;
+	struct query_node	*group;
+	char			*err;
+	size_t			 errlen;
+};
+
+static void
+query_push(struct query_node ***v, size_t *n, struct query_node *node)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = node;
+}
+
+static struct query_node *
+query_node_new(struct query *q, enum query_type type)
+{
+	struct query_node *node;
+
+	node = xcalloc(1, sizeof(*node));
+	node->type = type;
+	query_push(&q->nodes, &q->nnodes, node);
+	return node;
+}
+
+void
+query_free(struct query *q)
+{
+	struct query_node *node;
+	size_t i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < q->nnodes; i++) {
+		node = q->nodes[i];
+		free(node->term);
+		free(node->kids);
+		free(node->neg);
+		free(node);
+	}
+	free(q->nodes);
+	free(q->terms);
+	free(q);
+}
+
+static int
+query_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+static int
+query_valid_utf8(const char *s, size_t len)
+{
+	utf8proc_ssize_t n;
+	utf8proc_int32_t cp;
+	size_t off = 0;
+
+	while (off < len) {
+		n = utf8proc_iterate((const utf8proc_uint8_t *)s + off,
+		    (utf8proc_ssize_t)(len - off), &cp);
+		if (n <= 0 || cp < 0)
+			return 0;
+		off += (size_t)n;
+	}
+	return 1;
+}
+
+static int
+query_error(struct query_parser *p, const char *reason)
+{
+	snprintf(p->err, p->errlen, "%s", reason);
+	return -1;
+}
+
+static struct query_node *
+query_term_new(struct query *q, const struct tokenize *t)
+{
+	struct query_node *node;
+
+	node = query_node_new(q, QUERY_TERM);
+	node->term = xstrndup(t->term, t->term_len);
+	node->term_len = t->term_len;
+	return node;
+}
+
+/*
+ * Turns the text of a word or phrase into a node: nothing when it holds
+ * no words, a term for one word and a phrase for several ("e-mail" or
+ * two CJK ideographs are phrases too).  A prefix applies to the last word.
+ */
+static struct query_node *
+query_words(struct query_parser *p, const char *s, size_t len, int prefix)
+{
+	struct query_node *phrase, *node = NULL;
+	struct tokenize t;
+
+	phrase = query_node_new(p->q, QUERY_PHRASE);
+	tokenize_init(&t, s, len);
+	while (tokenize_next(&t) == 1) {
+		node = query_term_new(p->q, &t);
+		query_push(&phrase->kids, &phrase->nkids, node);
+	}
+	if (node == NULL)
+		return NULL;
+	node->prefix = prefix;
+	return phrase->nkids == 1 ? node : phrase;
+}
+
+static void
+query_add_terms(struct query *q, struct query_node *node)
+{
+	size_t i;
+
+	if (node->type == QUERY_TERM) {
+		query_push(&q->terms, &q->nterms, node);
+		return;
+	}
+	for (i = 0; i < node->nkids; i++)
+		query_push(&q->terms, &q->nterms, node->kids[i]);
+}
+
+static int
+query_add_unit(struct query_parser *p, const char *s, size_t len,
+    int prefix, int neg)
+{
+	struct query_node *node;
+
+	if ((node = query_words(p, s, len, prefix)) == NULL) {
+		if (prefix)
+			return query_error(p, "\"*\" not attached to a word");
+		return 0;
+	}
+	if (neg)
+		query_push(&p->group->neg, &p->group->nneg, node);
+	else {
+		query_push(&p->group->kids, &p->group->nkids, node);
+		query_add_terms(p->q, node);
+	}
+	return 0;
+}
+
+static int
+query_phrase(struct query_parser *p, int neg)
+{
+	const char *start = p->s + p->off + 1, *end;
+	size_t i, len;
+	int prefix;
+
+	end = memchr(start, '"', p->len - p->off - 1);
+	if (end == NULL)
+		return query_error(p, "unbalanced quote");
+	len = (size_t)(end - start);
+	for (i = 0; i < len && query_is_space(start[i]); i++)
+		;
+	if (i == len)
+		return query_error(p, "empty phrase");
+	p->off = (size_t)(end - p->s) + 1;
+	prefix = p->off < p->len && p->s[p->off] == '*';
+	if (prefix)
+		p->off++;
+	return query_add_unit(p, start, len, prefix, neg);
+}
+
+/* A bare word runs to the next space or quote. */
+static size_t
+query_word_end(const struct query_parser *p)
+{
+	size_t end = p->off;
+
+	while (end < p->len && !query_is_space(p->s[end]) && p->s[end] != '"')
+		end++;
+	return end;
+}
+
+static int
+query_unit(struct query_parser *p)
+{
+	size_t end;
+	int neg = 0, prefix;
+
+	if (p->s[p->off] == '-') {
+		neg = 1;
+		p->off++;
+		if (p->off == p->len || query_is_space(p->s[p->off]))
+			return query_error(p, "\"-\" with nothing to exclude");
+	}
+	if (p->s[p->off] == '"')
+		return query_phrase(p, neg);
+	end = query_word_end(p);
+	prefix = p->s[end - 1] == '*';
+	if (prefix && end - 1 == p->off)
+		return query_error(p, "\"*\" not attached to a word");
+	if (query_add_unit(p, p->s + p->off, end - p->off - prefix, prefix,
+	    neg) == -1)
+		return -1;
+	p->off = end;
+	return 0;
+}
+
+static int
+query_is_or(const struct query_parser *p)
+{
+	return query_word_end(p) - p->off == 2 &&
+	    memcmp(p->s + p->off, "OR", 2) == 0;
+}
+
+/* Closes the current AND group into the OR, if it can match anything. */
+static void
+query_end_group(struct query_parser *p)
+{
+	struct query_node *g = p->group;
+
+	if (g->nkids == 1 && g->nneg == 0)
+		g = g->kids[0];
+	if (g->nkids > 0 || g->type != QUERY_AND)
+		query_push(&p->or->kids, &p->or->nkids, g);
+	p->group = query_node_new(p->q, QUERY_AND);
+}
+
+static int
+query_run(struct query_parser *p)
+{
+	enum query_state state = QUERY_START;
+
+	for (;;) {
+		while (p->off < p->len && query_is_space(p->s[p->off]))
+			p->off++;
+		if (p->off == p->len)
+			break;
+		if (query_is_or(p)) {
+			if (state == QUERY_START)
+				return query_error(p, "OR at the start");
+			if (state == QUERY_AFTER_OR)
+				return query_error(p, "OR twice in a row");
+			query_end_group(p);
+			state = QUERY_AFTER_OR;
+			p->off += 2;
+			continue;
+		}
+		if (query_unit(p) == -1)
+			return -1;
+		state = QUERY_AFTER_UNIT;
+	}
+	if (state == QUERY_AFTER_OR)
+		return query_error(p, "OR at the end");
+	query_end_group(p);
+	return 0;
+}
+
+struct query *
+query_parse(const char *s, size_t len, char *err, size_t errlen)
+{
+	struct query_parser p;
+	struct query *q;
+
+	if (!query_valid_utf8(s, len)) {
+		snprintf(err, errlen, "invalid UTF-8");
+		return NULL;
+	}
+	q = xcalloc(1, sizeof(*q));
+	memset(&p, 0, sizeof(p));
+	p.s = s;
+	p.len = len;
+	p.q = q;
+	p.err = err;
+	p.errlen = errlen;
+	p.or = query_node_new(q, QUERY_OR);
+	p.group = query_node_new(q, QUERY_AND);
+	if (query_run(&p) == -1) {
+		query_free(q);
+		return NULL;
+	}
+	if (p.or->nkids == 1)
+		q->root = p.or->kids[0];
+	else if (p.or->nkids > 1)
+		q->root = p.or;
+	return q;
+}
+
+static int
+query_term_matches(const struct query_node *t, const char *s, size_t len)
+{
+	if (t->prefix)
+		return len >= t->term_len && memcmp(s, t->term, t->term_len) == 0;
+	return len == t->term_len && memcmp(s, t->term, len) == 0;
+}
+
+int
+query_matches_term(const struct query *q, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < q->nterms; i++) {
+		if (query_term_matches(q->terms[i], s, len))
+			return 1;
+	}
+	return 0;
+}

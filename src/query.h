@@ -1,0 +1,49 @@
+/*
+ * query.h: the parsed form of a query, independent of any index.
+ *
+ * Precedence follows SQLite FTS5: the implicit AND between neighbouring
+ * words binds tighter than OR, so "a b OR c" is "(a AND b) OR c".  The
+ * root is therefore an OR of AND groups; a group holds terms and phrases
+ * that must occur and others (-word, -"a phrase") that must not.  Groups
+ * with nothing that must occur match nothing and are dropped when parsed,
+ * and single children replace their parents, so a root may be of any type.
+ */
+#ifndef SEARCHD_QUERY_H
+#define SEARCHD_QUERY_H
+
+#include <stddef.h>
+
+#include "index.h"
+
+enum query_type {
+	QUERY_TERM,		/* term, or every term starting with it */
+	QUERY_PHRASE,		/* kids: terms at adjacent positions, in order */
+	QUERY_AND,		/* kids must all match, neg must not */
+	QUERY_OR,		/* any of kids */
+};
+
+/* A node; the query owns every node, array and string. */
+struct query_node {
+	enum query_type		  type;
+	char			 *term;		/* folded, NUL-terminated */
+	size_t			  term_len;
+	int			  prefix;
+	struct query_node	**kids;
+	size_t			  nkids;
+	struct query_node	**neg;
+	size_t			  nneg;
+};
+
+struct query {
+	struct query_node	 *root;		/* NULL: matches nothing */
+	/* Every term that must occur somewhere, for marking snippets. */
+	struct query_node	**terms;
+	size_t			  nterms;
+	struct query_node	**nodes;	/* all of them, to free */
+	size_t			  nnodes;
+};
+
+/* Whether a folded word matches one of the query's positive terms. */
+int	query_matches_term(const struct query *, const char *, size_t);
+
+#endif

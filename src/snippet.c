@@ -1,0 +1,89 @@
+/* snippet.c: index_snippet from index.h. */
+
+#include <string.h>
+
+#include "engine.h"
+#include "query.h"
+#include "tokenize.h"
+
+#define SNIPPET_BYTES		160	/* of text in the window */
+#define SNIPPET_CONTEXT		5	/* words kept before the first match */
+#define SNIPPET_ELLIPSIS	"\xe2\x80\xa6"
+
+static int
+snippet_match(const struct query *q, const struct tokenize *t)
+{
+	return q != NULL && query_matches_term(q, t->term, t->term_len);
+}
+
+/* Where the window starts: a few words before the first match, or 0. */
+static size_t
+snippet_start(const struct query *q, const char *text, size_t len)
+{
+	struct tokenize t;
+	size_t ring[SNIPPET_CONTEXT + 1], i;
+
+	if (len <= SNIPPET_BYTES)
+		return 0;
+	tokenize_init(&t, text, len);
+	for (i = 0; tokenize_next(&t) == 1; i++) {
+		ring[i % (SNIPPET_CONTEXT + 1)] = t.start;
+		if (snippet_match(q, &t)) {
+			if (i < SNIPPET_CONTEXT)
+				return 0;
+			return ring[(i - SNIPPET_CONTEXT) %
+			    (SNIPPET_CONTEXT + 1)];
+		}
+	}
+	return 0;
+}
+
+/* Backs off to the start of a UTF-8 character. */
+static size_t
+snippet_boundary(const char *text, size_t off)
+{
+	while (off > 0 && ((unsigned char)text[off] & 0xc0) == 0x80)
+		off--;
+	return off;
+}
+
+void
+index_snippet(const struct index *ix, const struct query *q, uint32_t doc,
+    struct buf *out)
+{
+	struct tokenize t;
+	const char *text;
+	size_t len, ws, limit, pos, s, e;
+	int m;
+
+	text = index_doc_text(ix, doc, &len);
+	ws = snippet_start(q, text, len);
+	limit = ws + SNIPPET_BYTES;
+	if (ws > 0)
+		buf_adds(out, SNIPPET_ELLIPSIS);
+	pos = ws;
+	tokenize_init(&t, text + ws, len - ws);
+	while (tokenize_next(&t) == 1) {
+		s = ws + t.start;
+		e = ws + t.end;
+		if (e > limit)
+			break;
+		m = snippet_match(q, &t);
+		buf_add(out, text + pos, s - pos);
+		if (m)
+			buf_addc(out, '[');
+		buf_add(out, text + s, e - s);
+		if (m)
+			buf_addc(out, ']');
+		pos = e;
+	}
+	if (limit >= len) {
+		buf_add(out, text + pos, len - pos);
+		return;
+	}
+	if (pos == ws) {
+		pos = snippet_boundary(text, limit);
+		buf_add(out, text + ws, pos - ws);
+	}
+	buf_adds(out, SNIPPET_ELLIPSIS);
+}

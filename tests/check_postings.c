@@ -1,0 +1,223 @@
+/* Unit tests of posting compression and cursors: src/postings.c. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postings.h"
+
+static void
+ck_varint(uint64_t v, size_t want_len)
+{
+	uint8_t b[POSTINGS_VARINT_MAX + 1];
+	const uint8_t *p = b;
+	size_t n;
+
+	memset(b, 0xaa, sizeof(b));
+	n = postings_put_varint(b, v);
+	ck_assert_uint_eq(n, want_len);
+	ck_assert_uint_eq(postings_get_varint(&p), v);
+	ck_assert_ptr_eq(p, b + n);
+}
+
+START_TEST(test_varint_edges)
+{
+	ck_varint(0, 1);
+	ck_varint(1, 1);
+	ck_varint(127, 1);
+	ck_varint(128, 2);
+	ck_varint(16383, 2);
+	ck_varint(16384, 3);
+	ck_varint(UINT32_MAX, 5);
+	ck_varint((uint64_t)UINT32_MAX + 1, 5);
+	ck_varint(UINT64_MAX, 10);
+}
+END_TEST
+
+START_TEST(test_varint_random)
+{
+	uint8_t b[100000];
+	uint64_t v[5000];
+	const uint8_t *p = b;
+	size_t i, n = 0;
+
+	srandom(7);
+	for (i = 0; i < 5000; i++) {
+		v[i] = (uint64_t)random() << 33 ^ (uint64_t)random();
+		v[i] >>= random() % 64;
+		n += postings_put_varint(b + n, v[i]);
+	}
+	for (i = 0; i < 5000; i++)
+		ck_assert_uint_eq(postings_get_varint(&p), v[i]);
+	ck_assert_ptr_eq(p, b + n);
+}
+END_TEST
+
+/* A term's postings built from known documents and positions. */
+struct fixture {
+	struct postings_arena	 arena;
+	struct postings		 p;
+	uint32_t		*docs;
+	uint32_t		*tfs;
+	uint32_t		**pos;
+	uint32_t		 n;
+};
+
+static void
+fixture_build(struct fixture *f, uint32_t n, uint32_t maxgap)
+{
+	struct postings_build pb;
+	uint32_t i, j, doc = 0;
+
+	memset(f, 0, sizeof(*f));
+	memset(&pb, 0, sizeof(pb));
+	f->n = n;
+	f->docs = calloc(n, sizeof(*f->docs));
+	f->tfs = calloc(n, sizeof(*f->tfs));
+	f->pos = calloc(n, sizeof(*f->pos));
+	for (i = 0; i < n; i++) {
+		doc += (i == 0 ? 0 : 1) + (uint32_t)random() % maxgap;
+		f->docs[i] = doc;
+		f->tfs[i] = 1 + (random() % 3 == 0 ? (uint32_t)random() % 9 : 0);
+		f->pos[i] = calloc(f->tfs[i], sizeof(**f->pos));
+		for (j = 0; j < f->tfs[i]; j++)
+			f->pos[i][j] = (j ? f->pos[i][j - 1] + 1 : 0) +
+			    (uint32_t)random() % 300;
+		postings_build_add(&pb, doc, f->pos[i], f->tfs[i]);
+	}
+	/* Something else in the arena first, so offsets are not zero. */
+	postings_arena_reserve(&f->arena, 3);
+	f->arena.len = 3;
+	postings_build_finish(&pb, &f->arena, &f->p);
+	postings_arena_shrink(&f->arena);
+}
+
+static void
+fixture_free(struct fixture *f)
+{
+	uint32_t i;
+
+	for (i = 0; i < f->n; i++)
+		free(f->pos[i]);
+	free(f->pos);
+	free(f->docs);
+	free(f->tfs);
+	postings_arena_free(&f->arena);
+}
+
+static void
+ck_positions(struct fixture *f, struct postings_cursor *c, uint32_t i)
+{
+	uint32_t got[16];
+
+	postings_cursor_positions(c, got);
+	ck_assert_int_eq(memcmp(got, f->pos[i], f->tfs[i] * sizeof(*got)), 0);
+}
+
+START_TEST(test_cursor_sequential)
+{
+	struct fixture f;
+	struct postings_cursor c;
+	uint32_t i, sizes[] = { 1, 127, 128, 129, 1000 };
+	size_t k;
+
+	srandom(11);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		fixture_build(&f, sizes[k], 5);
+		ck_assert_uint_eq(f.p.df, sizes[k]);
+		ck_assert_uint_eq(f.arena.nskips,
+		    sizes[k] > POSTINGS_BLOCK ?
+		    (sizes[k] + POSTINGS_BLOCK - 1) / POSTINGS_BLOCK : 0);
+		postings_cursor_init(&c, f.arena.data, f.arena.skips, &f.p);
+		for (i = 0; i < f.n; i++) {
+			ck_assert_uint_eq(c.doc, f.docs[i]);
+			ck_assert_uint_eq(c.tf, f.tfs[i]);
+			/* Positions of every third posting only: skipping. */
+			if (i % 3 == 0)
+				ck_positions(&f, &c, i);
+			postings_cursor_next(&c);
+		}
+		ck_assert_uint_eq(c.doc, POSTINGS_END);
+		ck_assert_uint_eq(postings_cursor_next(&c), POSTINGS_END);
+		fixture_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(test_cursor_seek)
+{
+	struct fixture f;
+	struct postings_cursor c;
+	uint32_t i, target, round;
+
+	srandom(13);
+	fixture_build(&f, 5000, 40);
+	for (round = 0; round < 50; round++) {
+		postings_cursor_init(&c, f.arena.data, f.arena.skips, &f.p);
+		target = 0;
+		i = 0;
+		for (;;) {
+			target += (uint32_t)random() % (round * 100 + 2);
+			while (i < f.n && f.docs[i] < target)
+				i++;
+			if (i == f.n) {
+				ck_assert_uint_eq(postings_cursor_seek(&c,
+				    target), POSTINGS_END);
+				break;
+			}
+			ck_assert_uint_eq(postings_cursor_seek(&c, target),
+			    f.docs[i]);
+			ck_assert_uint_eq(c.tf, f.tfs[i]);
+			ck_positions(&f, &c, i);
+			/* Asking twice gives the same positions. */
+			ck_positions(&f, &c, i);
+		}
+	}
+	fixture_free(&f);
+}
+END_TEST
+
+START_TEST(test_large_values)
+{
+	struct postings_arena arena;
+	struct postings_build pb;
+	struct postings p;
+	struct postings_cursor c;
+	uint32_t pos[2] = { 0, UINT32_MAX - 2 }, got[2];
+
+	memset(&arena, 0, sizeof(arena));
+	memset(&pb, 0, sizeof(pb));
+	postings_build_add(&pb, 0, pos, 1);
+	postings_build_add(&pb, UINT32_MAX - 2, pos, 2);
+	postings_build_finish(&pb, &arena, &p);
+	postings_cursor_init(&c, arena.data, arena.skips, &p);
+	ck_assert_uint_eq(c.doc, 0);
+	ck_assert_uint_eq(postings_cursor_seek(&c, 5), UINT32_MAX - 2);
+	ck_assert_uint_eq(c.tf, 2);
+	postings_cursor_positions(&c, got);
+	ck_assert_uint_eq(got[0], 0);
+	ck_assert_uint_eq(got[1], UINT32_MAX - 2);
+	ck_assert_uint_eq(postings_cursor_next(&c), POSTINGS_END);
+	postings_arena_free(&arena);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("postings");
+	TCase *tc = tcase_create("postings");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, test_varint_edges);
+	tcase_add_test(tc, test_varint_random);
+	tcase_add_test(tc, test_cursor_sequential);
+	tcase_add_test(tc, test_cursor_seek);
+	tcase_add_test(tc, test_large_values);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
