@@ -11,6 +11,7 @@
 #include "config.h"
 #include "index.h"
 #include "log.h"
+#include "notify.h"
 #include "searchd.h"
 #include "server.h"
 
@@ -92,6 +93,7 @@ main(int argc, char *argv[])
 	if (debug)
 		cf.log_level = LOG_LEVEL_DEBUG;
 	log_info("searchd %s starting", PACKAGE_VERSION);
+	notify_init();
 
 	if ((index = server_load_index(&cf, err, sizeof(err))) == NULL)
 		fatalx_code(SEARCHD_EXIT_CORPUS, "%s", err);

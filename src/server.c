@@ -19,6 +19,7 @@
 #include "index.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "request.h"
 #include "searchd.h"
 #include "server.h"
@@ -304,6 +305,7 @@ server_stop_cb(evutil_socket_t sig, short what, void *arg)
 	unsigned i;
 
 	log_info("%s: shutting down", strsignal((int)sig));
+	notify_stopping();
 	server_close_listeners(srv);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_shutdown(&srv->workers[i]);
@@ -346,6 +348,7 @@ server_loaded_cb(evutil_socket_t fd, short what, void *arg)
 		log_warnx("reload failed: %s; still serving the previous index",
 		    srv->load_err);
 		stats_reload_done(0, srv->load_err);
+		notify_ready("reload failed; serving the previous index");
 		return;
 	}
 	old = srv->index;
@@ -355,6 +358,7 @@ server_loaded_cb(evutil_socket_t fd, short what, void *arg)
 	index_ref_release(old);
 	stats_reload_done(1, NULL);
 	log_info("reload: new index in service");
+	notify_ready("serving; index reloaded");
 }
 
 #define SERVER_LOG_CHANGE(old, new, key, fmt) do {			\
@@ -405,11 +409,13 @@ server_reload_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	log_info("SIGHUP: reloading %s", srv->cf.path ? srv->cf.path :
 	    "the built-in defaults");
+	notify_reloading();
 	if (srv->cf.path != NULL &&
 	    config_load(&ncf, srv->cf.path, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", err);
 		stats_reload_done(0, err);
+		notify_ready("reload failed; serving the previous configuration");
 		return;
 	}
 	if (srv->cf.path == NULL)
@@ -424,6 +430,7 @@ server_reload_cb(evutil_socket_t sig, short what, void *arg)
 		config_free(&srv->load_cf);
 		log_warnx("reload failed: pthread_create: %s", strerror(rc));
 		stats_reload_done(0, strerror(rc));
+		notify_ready("reload failed; serving the previous index");
 	}
 }
 
@@ -528,10 +535,12 @@ server_run(struct config *cf, struct index *index)
 	log_info("ready: %u workers, max_connections %u, "
 	    "max_message_size %zu", srv.nworkers, srv.cf.max_connections,
 	    srv.cf.max_message_size);
+	notify_ready("serving");
 
 	event_base_loop(srv.base, EVLOOP_NO_EXIT_ON_EMPTY);
 
 	server_free(&srv);
+	notify_close();
 	log_info("exiting");
 	return 0;
 }
