@@ -167,3 +167,45 @@ addr_sockaddr_format(const struct sockaddr *sa, socklen_t len, char *out,
 		break;
 	}
 }
+
+void
+addr_peer_set(struct addr_peer *p, const struct sockaddr *sa)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = (uint8_t)sa->sa_family;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		memcpy(p->ip, &sin->sin_addr, 4);
+		p->port = ntohs(sin->sin_port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		memcpy(p->ip, &sin6->sin6_addr, 16);
+		p->port = ntohs(sin6->sin6_port);
+	}
+}
+
+void
+addr_peer_format(const struct addr_peer *p, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	switch (p->family) {
+	case AF_INET:
+		inet_ntop(AF_INET, p->ip, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, p->port);
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, p->ip, host, sizeof(host));
+		snprintf(out, len, "[%s]:%u", host, p->port);
+		break;
+	case AF_UNIX:
+		snprintf(out, len, "unix");
+		break;
+	default:
+		snprintf(out, len, "unknown");
+		break;
+	}
+}

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netdb.h>
+#include <stdint.h>
 
 #define ADDR_DEFAULT_HOST	"127.0.0.1"
 #define ADDR_DEFAULT_PORT	"65432"
@@ -30,6 +31,19 @@ int	addr_from_host_port(const char *host, const char *port,
 void	addr_format(const struct addr *, char *, size_t);
 /* getaddrinfo for a TCP address; passive for listening.  0 or EAI_*. */
 int	addr_resolve(const struct addr *, int passive, struct addrinfo **);
+/*
+ * A peer's address kept with its connection for log lines, in 20 bytes
+ * rather than a 128-byte sockaddr_storage.
+ */
+struct addr_peer {
+	uint8_t		family;		/* AF_INET, AF_INET6, or AF_UNIX */
+	uint16_t	port;		/* host order */
+	uint8_t		ip[16];
+};
+
+void	addr_peer_set(struct addr_peer *, const struct sockaddr *);
+void	addr_peer_format(const struct addr_peer *, char *, size_t);
+
 /* A sockaddr as text, for logs: "127.0.0.1:5000", "[::1]:5000", "unix". */
 void	addr_sockaddr_format(const struct sockaddr *, socklen_t, char *,
 	    size_t);

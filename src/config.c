@@ -85,15 +85,24 @@ config_set_listen(struct config_ctx *ctx, const char *v)
 {
 	struct config *cf = ctx->cf;
 	struct config_listen *l;
-	char why[256];
+	char why[256], *opt;
 
 	cf->listens = xreallocarray(cf->listens, cf->nlistens + 1,
 	    sizeof(*cf->listens));
 	l = &cf->listens[cf->nlistens];
 	memset(l, 0, sizeof(*l));
-	if (addr_parse(v, &l->addr, why, sizeof(why)) == -1)
-		return config_error(ctx, "listen: %s", why);
 	snprintf(l->spec, sizeof(l->spec), "%s", v);
+	/* "ADDRESS tls": the only option a listen takes. */
+	if ((opt = strpbrk(l->spec, " \t")) != NULL) {
+		*opt++ = '\0';
+		opt += strspn(opt, " \t");
+		if (strcmp(opt, "tls") != 0)
+			return config_error(ctx, "listen: unknown option "
+			    "\"%s\" (only tls)", opt);
+		l->tls = 1;
+	}
+	if (addr_parse(l->spec, &l->addr, why, sizeof(why)) == -1)
+		return config_error(ctx, "listen: %s", why);
 	l->line = ctx->line;
 	cf->nlistens++;
 	return 0;
@@ -186,6 +195,34 @@ config_set_log_level(struct config_ctx *ctx, const char *v)
 	return 0;
 }
 
+static int
+config_set_path(struct config_ctx *ctx, char **field, const char *v)
+{
+	if (v[0] != '/')
+		return config_error(ctx, "\"%s\" is not an absolute path", v);
+	free(*field);
+	*field = xstrdup(v);
+	return 0;
+}
+
+static int
+config_set_tls_certificate(struct config_ctx *ctx, const char *v)
+{
+	return config_set_path(ctx, &ctx->cf->tls_certificate, v);
+}
+
+static int
+config_set_tls_key(struct config_ctx *ctx, const char *v)
+{
+	return config_set_path(ctx, &ctx->cf->tls_key, v);
+}
+
+static int
+config_set_tls_client_ca(struct config_ctx *ctx, const char *v)
+{
+	return config_set_path(ctx, &ctx->cf->tls_client_ca, v);
+}
+
 static const struct config_key config_table[] = {
 	{ "client_timeout",	config_set_client_timeout,	0 },
 	{ "corpus",		config_set_corpus,		1 },
@@ -194,13 +231,17 @@ static const struct config_key config_table[] = {
 	{ "max_connections",	config_set_max_connections,	0 },
 	{ "max_message_size",	config_set_max_message_size,	0 },
 	{ "read_timeout",	config_set_read_timeout,	0 },
+	{ "tls_certificate",	config_set_tls_certificate,	0 },
+	{ "tls_client_ca",	config_set_tls_client_ca,	0 },
+	{ "tls_key",		config_set_tls_key,		0 },
 	{ "workers",		config_set_workers,		0 },
 };
 #define CONFIG_NKEYS (sizeof(config_table) / sizeof(config_table[0]))
 
 const char *const config_keys[] = {
 	"client_timeout", "corpus", "listen", "log_level", "max_connections",
-	"max_message_size", "read_timeout", "workers", NULL
+	"max_message_size", "read_timeout", "tls_certificate", "tls_client_ca",
+	"tls_key", "workers", NULL
 };
 
 void
@@ -225,6 +266,9 @@ config_free(struct config *cf)
 	free(cf->corpus);
 	free(cf->listens);
 	free(cf->path);
+	free(cf->tls_certificate);
+	free(cf->tls_key);
+	free(cf->tls_client_ca);
 	config_init(cf);
 }
 
@@ -282,6 +326,40 @@ config_line(struct config_ctx *ctx, char *line)
 }
 
 int
+config_has_tls(const struct config *cf)
+{
+	size_t i;
+
+	for (i = 0; i < cf->nlistens; i++)
+		if (cf->listens[i].tls)
+			return 1;
+	return 0;
+}
+
+/* A TLS listener needs a certificate and its key; each needs the other. */
+static int
+config_check_tls(struct config_ctx *ctx)
+{
+	const struct config *cf = ctx->cf;
+	size_t i;
+
+	for (i = 0; i < cf->nlistens; i++) {
+		if (!cf->listens[i].tls)
+			continue;
+		ctx->line = cf->listens[i].line;
+		if (cf->tls_certificate == NULL || cf->tls_key == NULL)
+			return config_error(ctx, "listen %s tls needs "
+			    "tls_certificate and tls_key", cf->listens[i].spec);
+	}
+	if ((cf->tls_certificate == NULL) != (cf->tls_key == NULL)) {
+		snprintf(ctx->err, ctx->errlen, "%s: tls_certificate and "
+		    "tls_key go together", ctx->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
 config_parse(struct config *cf, const char *path, const char *text,
     size_t len, char *err, size_t errlen)
 {
@@ -304,6 +382,8 @@ config_parse(struct config *cf, const char *path, const char *text,
 		}
 		p = nl + 1;
 	}
+	if (rc == 0)
+		rc = config_check_tls(&ctx);
 	if (rc == -1) {
 		config_free(cf);
 		return -1;

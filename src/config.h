@@ -33,6 +33,7 @@ struct config_listen {
 	struct addr	addr;
 	char		spec[300];	/* as written, for messages */
 	int		line;
+	int		tls;
 };
 
 struct config {
@@ -47,6 +48,9 @@ struct config {
 	unsigned		 client_timeout;	/* seconds, 0 = never */
 	unsigned		 read_timeout;		/* seconds */
 	enum log_level		 log_level;
+	char			*tls_certificate;	/* PEM paths, or NULL */
+	char			*tls_key;
+	char			*tls_client_ca;
 };
 
 void	config_init(struct config *);
@@ -62,6 +66,8 @@ int	config_load(struct config *, const char *path, char *err,
 	    size_t errlen);
 /* The default listen address when none is configured. */
 void	config_finish(struct config *);
+/* True if any listener speaks TLS. */
+int	config_has_tls(const struct config *);
 /* The names of every key, NULL-terminated (for the documentation test). */
 extern const char *const config_keys[];
 

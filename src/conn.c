@@ -12,11 +12,14 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <openssl/ssl.h>
 
 #include "addr.h"
 #include "conn.h"
 #include "log.h"
 #include "request.h"
+#include "tls.h"
 #include "server.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -29,29 +32,45 @@ static void	conn_process(struct conn *);
 static void
 conn_peer(struct conn *c, char *out, size_t len)
 {
-	struct sockaddr_storage ss;
-	socklen_t slen = sizeof(ss);
+	addr_peer_format(&c->peer, out, len);
+}
 
-	if (getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&ss,
-	    &slen) == -1) {
-		snprintf(out, len, "fd %d", (int)bufferevent_getfd(c->bev));
-		return;
+static struct bufferevent *
+conn_bufferevent(struct worker *w, int fd, int tls)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (!tls)
+		return bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (w->settings.tls_ctx == NULL ||
+	    (ssl = SSL_new(w->settings.tls_ctx)) == NULL)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(w->base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		SSL_free(ssl);
+		return NULL;
 	}
-	addr_sockaddr_format((struct sockaddr *)&ss, slen, out, len);
+	/* A peer that closes without close_notify has still said EOF. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
 }
 
 struct conn *
-conn_new(struct worker *w, int fd)
+conn_new(struct worker *w, const struct worker_fd *wfd)
 {
 	struct conn *c;
-	int one = 1;
+	int fd = wfd->fd, tls = wfd->tls, one = 1;
 
 	/* Replies are small and often pipelined: do not let Nagle hold them. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	c = xcalloc(1, sizeof(*c));
 	c->w = w;
-	c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = tls;
+	c->peer = wfd->peer;
+	c->bev = conn_bufferevent(w, fd, tls);
 	if (c->bev == NULL) {
 		log_warnx("%s: bufferevent_socket_new failed", __func__);
 		evutil_closesocket(fd);
@@ -70,6 +89,12 @@ conn_new(struct worker *w, int fd)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	stats_add(&w->stats->connections_total, 1);
+	/* The handshake counts against read_timeout like a message does. */
+	if (tls) {
+		c->msg_start = worker_now();
+		TAILQ_INSERT_TAIL(&w->partial, c, partial_entry);
+		c->in_partial = 1;
+	}
 	return c;
 }
 
@@ -264,8 +289,13 @@ static void
 conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
-	char peer[128];
+	char peer[128], why[256];
+	unsigned long e;
 
+	if (what & BEV_EVENT_CONNECTED) {
+		conn_track_partial(c);
+		return;
+	}
 	if (what & BEV_EVENT_EOF) {
 		conn_finish(c, "closed by peer");
 		return;
@@ -278,6 +308,13 @@ conn_event_cb(struct bufferevent *bev, short what, void *arg)
 			    (what & BEV_EVENT_WRITING) ? "write" : "idle");
 		}
 		conn_close(c, "timeout");
+		return;
+	}
+	if (c->tls && (e = bufferevent_get_openssl_error(c->bev)) != 0) {
+		tls_error_string(e, why, sizeof(why));
+		conn_peer(c, peer, sizeof(peer));
+		log_info("%s: TLS: %s; closing connection", peer, why);
+		conn_close(c, why);
 		return;
 	}
 	conn_close(c, evutil_socket_error_to_string(
@@ -296,6 +333,17 @@ void
 conn_read_timeout(struct conn *c)
 {
 	struct frame_error err;
+	char peer[128];
+
+	if (c->tls && SSL_is_init_finished(bufferevent_openssl_get_ssl(
+	    c->bev)) != 1) {
+		stats_add(&c->w->stats->timeouts, 1);
+		conn_peer(c, peer, sizeof(peer));
+		log_info("%s: TLS handshake not done after read_timeout; "
+		    "closing connection", peer);
+		conn_close(c, "handshake timeout");
+		return;
+	}
 
 	stats_add(&c->w->stats->timeouts, 1);
 	err.code = "timeout";

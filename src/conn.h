@@ -12,9 +12,11 @@
 
 #include <event2/bufferevent.h>
 
+#include "addr.h"
 #include "frame.h"
 
 struct worker;
+struct worker_fd;
 
 /* Stop reading a connection whose unsent replies pass this... */
 #define CONN_OUTPUT_HIGH	(256 * 1024)
@@ -33,12 +35,14 @@ struct conn {
 	struct frame_parser	 fp;
 	enum conn_state		 state;
 	int			 in_partial;
+	int			 tls;
+	struct addr_peer	 peer;
 	time_t			 msg_start;	/* when the partial one began */
 	TAILQ_ENTRY(conn)	 entry;
 	TAILQ_ENTRY(conn)	 partial_entry;
 };
 
-struct conn	*conn_new(struct worker *, int fd);
+struct conn	*conn_new(struct worker *, const struct worker_fd *);
 void		 conn_close(struct conn *, const char *reason);
 /* Closes a connection once nothing is in flight on it (shutdown). */
 void		 conn_drain(struct conn *);

@@ -95,6 +95,7 @@ listen_unix(const struct config_listen *cl, struct listener **ls, size_t *n,
 		return -1;
 	}
 	l = listen_add(ls, n, fd);
+	l->tls = cl->tls;
 	snprintf(l->name, sizeof(l->name), "%s", cl->addr.path);
 	snprintf(l->unix_path, sizeof(l->unix_path), "%s", cl->addr.path);
 	return 0;
@@ -143,7 +144,7 @@ listen_open(const struct config_listen *cl, struct listener **ls, size_t *n,
 			freeaddrinfo(res);
 			return -1;
 		}
-		listen_add(ls, n, fd);
+		listen_add(ls, n, fd)->tls = cl->tls;
 		opened++;
 	}
 	freeaddrinfo(res);

@@ -16,6 +16,7 @@ struct listener {
 	int	fd;
 	char	name[300];	/* the address actually bound, for logs */
 	char	unix_path[sizeof(((struct addr *)0)->path)];
+	int	tls;
 	struct evconnlistener *el;
 };
 

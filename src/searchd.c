@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "searchd.h"
 #include "server.h"
+#include "tls.h"
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -84,6 +85,13 @@ main(int argc, char *argv[])
 		usage(SEARCHD_EXIT_USAGE);
 
 	searchd_config(&cf, path, explicit);
+	if (config_has_tls(&cf)) {
+		SSL_CTX *ctx = tls_server_ctx(&cf, err, sizeof(err));
+
+		if (ctx == NULL)
+			fatalx_code(SEARCHD_EXIT_CONFIG, "TLS: %s", err);
+		SSL_CTX_free(ctx);
+	}
 	if (check) {
 		fprintf(stderr, "%s: configuration OK\n", path);
 		config_free(&cf);

@@ -24,6 +24,7 @@
 #include "searchd.h"
 #include "server.h"
 #include "stats.h"
+#include "tls.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -52,6 +53,7 @@ struct server {
 	unsigned		 nworkers;
 	unsigned		 next_worker;
 	struct index_ref	*index;
+	SSL_CTX			*tls_ctx;	/* when a listener has tls */
 	struct event		*sig_term, *sig_int, *sig_hup;
 	struct event		*accept_resume;
 	int			 reserve_fd;
@@ -137,11 +139,12 @@ server_load_index(const struct config *cf, char *err, size_t errlen)
 }
 
 static void
-server_settings(const struct config *cf, struct worker_settings *s)
+server_settings(const struct server *srv, struct worker_settings *s)
 {
-	s->max_message_size = cf->max_message_size;
-	s->client_timeout = cf->client_timeout;
-	s->read_timeout = cf->read_timeout;
+	s->max_message_size = srv->cf.max_message_size;
+	s->client_timeout = srv->cf.client_timeout;
+	s->read_timeout = srv->cf.read_timeout;
+	s->tls_ctx = srv->tls_ctx;
 }
 
 
@@ -201,22 +204,39 @@ server_refuse(struct server *srv, int fd, const char *code, const char *why)
 	srv->nrefusing++;
 }
 
+static int
+server_listener_tls(const struct server *srv, const struct evconnlistener *el)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		if (srv->listeners[i].el == el)
+			return srv->listeners[i].tls;
+	return 0;
+}
+
 static void
 server_accept_cb(struct evconnlistener *el, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct server *srv = arg;
 	char why[128];
+	int tls = server_listener_tls(srv, el);
 
 	if (stats_connections_current() >= srv->cf.max_connections) {
 		snprintf(why, sizeof(why), "too many connections "
 		    "(max_connections %u)", srv->cf.max_connections);
-		server_refuse(srv, fd, "too_many_connections", why);
+		/* A TLS client could not read a plain-text reason. */
+		if (tls) {
+			stats_connection_rejected();
+			close(fd);
+		} else
+			server_refuse(srv, fd, "too_many_connections", why);
 		return;
 	}
 	stats_connection_opened();
 	worker_add_conn(&srv->workers[srv->next_worker++ % srv->nworkers],
-	    fd);
+	    fd, tls, sa);
 }
 
 static void
@@ -282,7 +302,7 @@ server_listen(struct server *srv)
 		if (l->el == NULL)
 			fatalx_code(SEARCHD_EXIT_OSERR, "evconnlistener_new failed");
 		evconnlistener_set_error_cb(l->el, server_accept_error_cb);
-		log_info("listening on %s", l->name);
+		log_info("listening on %s%s", l->name, l->tls ? " (tls)" : "");
 	}
 }
 
@@ -329,7 +349,7 @@ server_push_update(struct server *srv, struct index_ref *ref)
 	struct worker_settings s;
 	unsigned i;
 
-	server_settings(&srv->cf, &s);
+	server_settings(srv, &s);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_update(&srv->workers[i], &s, ref);
 }
@@ -367,6 +387,37 @@ server_loaded_cb(evutil_socket_t fd, short what, void *arg)
 		    (old)->key, (new)->key);				\
 } while (0)
 
+/* New certificates take effect for new connections; a bad one changes nothing. */
+static void
+server_reload_tls(struct server *srv, const struct config *ncf)
+{
+	SSL_CTX *ctx;
+	char err[512];
+
+	if (srv->tls_ctx == NULL)
+		return;
+	if (ncf->tls_certificate == NULL) {
+		log_warnx("reload: TLS listeners need a restart to drop "
+		    "tls_certificate; keeping the current one");
+		return;
+	}
+	if ((ctx = tls_server_ctx(ncf, err, sizeof(err))) == NULL) {
+		log_warnx("reload: TLS: %s; keeping the current certificate",
+		    err);
+		stats_reload_done(0, err);
+		return;
+	}
+	SSL_CTX_free(srv->tls_ctx);
+	srv->tls_ctx = ctx;
+	log_info("reload: TLS certificate and key reloaded");
+}
+
+#define SERVER_SWAP(a, b) do {					\
+	char *tmp_ = (a);						\
+	(a) = (b);							\
+	(b) = tmp_;							\
+} while (0)
+
 /* Takes what can change without a restart from a freshly read config. */
 static void
 server_apply(struct server *srv, struct config *ncf)
@@ -376,7 +427,8 @@ server_apply(struct server *srv, struct config *ncf)
 	int same = ncf->nlistens == cf->nlistens && ncf->workers == cf->workers;
 
 	for (i = 0; same && i < cf->nlistens; i++)
-		same = strcmp(cf->listens[i].spec, ncf->listens[i].spec) == 0;
+		same = strcmp(cf->listens[i].spec, ncf->listens[i].spec) == 0 &&
+		    cf->listens[i].tls == ncf->listens[i].tls;
 	if (!same)
 		log_warnx("reload: listen and workers changes need a restart");
 	SERVER_LOG_CHANGE(cf, ncf, max_connections, "%u");
@@ -392,6 +444,10 @@ server_apply(struct server *srv, struct config *ncf)
 	cf->read_timeout = ncf->read_timeout;
 	cf->log_level = ncf->log_level;
 	log_set_level(cf->log_level);
+	server_reload_tls(srv, ncf);
+	SERVER_SWAP(cf->tls_certificate, ncf->tls_certificate);
+	SERVER_SWAP(cf->tls_key, ncf->tls_key);
+	SERVER_SWAP(cf->tls_client_ca, ncf->tls_client_ca);
 	server_push_update(srv, NULL);
 }
 
@@ -472,7 +528,7 @@ server_start_workers(struct server *srv, struct index *index)
 	stats_init(srv->nworkers);
 	srv->index = index_ref_new(index, 1 + srv->nworkers);
 	srv->workers = xcalloc(srv->nworkers, sizeof(*srv->workers));
-	server_settings(&srv->cf, &s);
+	server_settings(srv, &s);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_start(&srv->workers[i], i, &s, srv->index);
 }
@@ -505,6 +561,8 @@ server_free(struct server *srv)
 		close(srv->reserve_fd);
 	request_ctx_free(&srv->req);
 	buf_free(&srv->out);
+	if (srv->tls_ctx != NULL)
+		SSL_CTX_free(srv->tls_ctx);
 	event_base_free(srv->base);
 	stats_free();
 	config_free(&srv->cf);
@@ -514,6 +572,7 @@ int
 server_run(struct config *cf, struct index *index)
 {
 	struct server srv;
+	char err[512];
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cf = *cf;
@@ -529,6 +588,9 @@ server_run(struct config *cf, struct index *index)
 	srv.loaded_ev = event_new(srv.base, -1, 0, server_loaded_cb, &srv);
 	srv.accept_resume = evtimer_new(srv.base, server_accept_resume_cb,
 	    &srv);
+	if (config_has_tls(&srv.cf) &&
+	    (srv.tls_ctx = tls_server_ctx(&srv.cf, err, sizeof(err))) == NULL)
+		fatalx_code(SEARCHD_EXIT_CONFIG, "TLS: %s", err);
 	server_signals(&srv);
 	server_listen(&srv);
 	server_start_workers(&srv, index);

@@ -41,9 +41,12 @@ worker_common_timeout(struct event_base *base, unsigned seconds)
 	return event_base_init_common_timeout(base, &tv);
 }
 
+/* Takes over the settings' reference to the TLS context. */
 static void
 worker_apply(struct worker *w, const struct worker_settings *s)
 {
+	if (w->settings.tls_ctx != NULL)
+		SSL_CTX_free(w->settings.tls_ctx);
 	w->settings = *s;
 	w->idle_tv = worker_common_timeout(w->base, s->client_timeout);
 	w->linger_tv = worker_common_timeout(w->base, WORKER_LINGER);
@@ -74,6 +77,8 @@ worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
 	w->stats = stats_worker(id);
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->partial);
+	if (s->tls_ctx != NULL)
+		SSL_CTX_up_ref(s->tls_ctx);
 	worker_apply(w, s);
 	w->index = index;
 	w->req.index = index_ref_get(index);
@@ -91,7 +96,7 @@ worker_main(void *arg)
 }
 
 void
-worker_add_conn(struct worker *w, int fd)
+worker_add_conn(struct worker *w, int fd, int tls, const struct sockaddr *sa)
 {
 	struct worker_inbox *in = &w->inbox;
 
@@ -100,7 +105,9 @@ worker_add_conn(struct worker *w, int fd)
 		in->cap = in->cap ? in->cap * 2 : 64;
 		in->fds = xreallocarray(in->fds, in->cap, sizeof(*in->fds));
 	}
-	in->fds[in->nfds++] = fd;
+	in->fds[in->nfds].fd = fd;
+	in->fds[in->nfds].tls = tls;
+	addr_peer_set(&in->fds[in->nfds++].peer, sa);
 	pthread_mutex_unlock(&in->lock);
 	event_active(w->inbox_ev, 0, 0);
 }
@@ -111,7 +118,11 @@ worker_update(struct worker *w, const struct worker_settings *s,
 {
 	struct worker_inbox *in = &w->inbox;
 
+	if (s->tls_ctx != NULL)
+		SSL_CTX_up_ref(s->tls_ctx);
 	pthread_mutex_lock(&in->lock);
+	if (in->has_update && in->settings.tls_ctx != NULL)
+		SSL_CTX_free(in->settings.tls_ctx);
 	in->settings = *s;
 	if (index != NULL) {
 		if (in->index != NULL)
@@ -156,7 +167,8 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker_inbox *in = &w->inbox;
 	struct worker_settings s;
 	struct index_ref *index = NULL, *old;
-	int *fds, update, shutdown;
+	struct worker_fd *fds;
+	int update, shutdown;
 	size_t nfds, i;
 
 	pthread_mutex_lock(&in->lock);
@@ -184,10 +196,10 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (i = 0; i < nfds; i++) {
 		if (shutdown || w->draining) {
-			close(fds[i]);
+			close(fds[i].fd);
 			stats_connection_closed();
 		} else
-			conn_new(w, fds[i]);
+			conn_new(w, &fds[i]);
 	}
 	free(fds);
 	if (shutdown)
@@ -240,9 +252,13 @@ worker_join(struct worker *w)
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_close(c, "exit");
 	for (i = 0; i < w->inbox.nfds; i++) {
-		close(w->inbox.fds[i]);
+		close(w->inbox.fds[i].fd);
 		stats_connection_closed();
 	}
+	if (w->inbox.has_update && w->inbox.settings.tls_ctx != NULL)
+		SSL_CTX_free(w->inbox.settings.tls_ctx);
+	if (w->settings.tls_ctx != NULL)
+		SSL_CTX_free(w->settings.tls_ctx);
 	free(w->inbox.fds);
 	if (w->inbox.index != NULL)
 		index_ref_release(w->inbox.index);

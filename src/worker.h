@@ -14,7 +14,9 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <openssl/ssl.h>
 
+#include "addr.h"
 #include "request.h"
 #include "stats.h"
 
@@ -26,13 +28,21 @@ struct worker_settings {
 	size_t		max_message_size;
 	unsigned	client_timeout;		/* 0: never */
 	unsigned	read_timeout;
+	SSL_CTX		*tls_ctx;		/* a reference, or NULL */
+};
+
+/* An accepted socket on its way to a worker. */
+struct worker_fd {
+	int		fd;
+	int		tls;
+	struct addr_peer peer;
 };
 
 TAILQ_HEAD(conn_list, conn);
 
 struct worker_inbox {
 	pthread_mutex_t		 lock;
-	int			*fds;
+	struct worker_fd	*fds;
 	size_t			 nfds;
 	size_t			 cap;
 	int			 has_update;
@@ -69,7 +79,8 @@ struct worker {
 
 void	worker_start(struct worker *, unsigned id,
 	    const struct worker_settings *, struct index_ref *);
-void	worker_add_conn(struct worker *, int fd);
+void	worker_add_conn(struct worker *, int fd, int tls,
+	    const struct sockaddr *);
 void	worker_update(struct worker *, const struct worker_settings *,
 	    struct index_ref *);
 void	worker_shutdown(struct worker *);

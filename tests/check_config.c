@@ -75,6 +75,27 @@ START_TEST(test_every_key)
 }
 END_TEST
 
+START_TEST(test_tls)
+{
+	struct config cf;
+
+	ck_assert_int_eq(parse(&cf, "listen 127.0.0.1:1\n"
+	    "listen [::1]:2   tls\n"
+	    "tls_certificate /etc/searchd/cert.pem\n"
+	    "tls_key /etc/searchd/key.pem\n"
+	    "tls_client_ca /etc/searchd/ca.pem\n"), 0);
+	ck_assert_int_eq(cf.listens[0].tls, 0);
+	ck_assert_int_eq(cf.listens[1].tls, 1);
+	ck_assert_str_eq(cf.listens[1].spec, "[::1]:2");
+	ck_assert_str_eq(cf.listens[1].addr.host, "::1");
+	ck_assert_int_eq(config_has_tls(&cf), 1);
+	ck_assert_str_eq(cf.tls_certificate, "/etc/searchd/cert.pem");
+	ck_assert_str_eq(cf.tls_key, "/etc/searchd/key.pem");
+	ck_assert_str_eq(cf.tls_client_ca, "/etc/searchd/ca.pem");
+	config_free(&cf);
+}
+END_TEST
+
 START_TEST(test_plain_values)
 {
 	struct config cf;
@@ -130,6 +151,17 @@ static const struct {
 	    "(missing host; use * for every address)" },
 	{ "listen ::1:80\n", "test.conf:1: listen: bad address \"::1:80\" "
 	    "(expected HOST:PORT, [IPV6]:PORT or an absolute socket path)" },
+	{ "listen 127.0.0.1:1 ssl\n",
+	    "test.conf:1: listen: unknown option \"ssl\" (only tls)" },
+	{ "\nlisten 127.0.0.1:1 tls\n", "test.conf:2: listen 127.0.0.1:1 tls "
+	    "needs tls_certificate and tls_key" },
+	{ "tls_key /k\nlisten 127.0.0.1:1 tls\n", "test.conf:2: listen "
+	    "127.0.0.1:1 tls needs tls_certificate and tls_key" },
+	{ "tls_certificate /c\n",
+	    "test.conf: tls_certificate and tls_key go together" },
+	{ "tls_certificate cert.pem\n",
+	    "test.conf:1: \"cert.pem\" is not an absolute path" },
+	{ "tls_key /a\ntls_key /b\n", "test.conf:2: tls_key: given twice" },
 };
 
 START_TEST(test_errors)
@@ -180,7 +212,8 @@ START_TEST(test_keys_table)
 {
 	static const char *const want[] = { "client_timeout", "corpus",
 	    "listen", "log_level", "max_connections", "max_message_size",
-	    "read_timeout", "workers" };
+	    "read_timeout", "tls_certificate", "tls_client_ca", "tls_key",
+	    "workers" };
 	struct config cf;
 	char line[128];
 	size_t i;
@@ -206,6 +239,7 @@ config_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_plain_values);
+	tcase_add_test(tc, test_tls);
 	tcase_add_loop_test(tc, test_errors, 0,
 	    sizeof(errors) / sizeof(errors[0]));
 	tcase_add_test(tc, test_nul_byte);
