@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "index.h"
+#include "jscan.h"
 #include "request.h"
 #include "stats.h"
 #include "xmalloc.h"
@@ -17,12 +18,12 @@
 /* A reply buffer that grew past this is shrunk back after use. */
 #define REQUEST_BUF_KEEP	(256 * 1024)
 
-typedef void (*request_action)(struct request_ctx *, json_object *,
-    struct reply *);
+typedef void (*request_action)(struct request_ctx *,
+    const struct request_args *, struct reply *);
 
-static void	request_ping(struct request_ctx *, json_object *,
+static void	request_ping(struct request_ctx *, const struct request_args *,
 		    struct reply *);
-static void	request_stats(struct request_ctx *, json_object *,
+static void	request_stats(struct request_ctx *, const struct request_args *,
 		    struct reply *);
 
 static const struct {
@@ -35,12 +36,12 @@ static const struct {
 };
 
 void
-request_ctx_init(struct request_ctx *ctx, json_tokener *tok)
+request_ctx_init(struct request_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->tok = tok;
 	buf_init(&ctx->content);
 	buf_init(&ctx->scratch);
+	buf_init(&ctx->value);
 	ctx->hits = xcalloc(INDEX_LIMIT_MAX, sizeof(*ctx->hits));
 }
 
@@ -49,6 +50,7 @@ request_ctx_free(struct request_ctx *ctx)
 {
 	buf_free(&ctx->content);
 	buf_free(&ctx->scratch);
+	buf_free(&ctx->value);
 	free(ctx->hits);
 }
 
@@ -126,55 +128,76 @@ request_encoding_ok(const char *enc)
 	return strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0;
 }
 
-/* Decodes a text/json content into an object, or answers the error. */
-static json_object *
-request_decode(struct request_ctx *ctx, const struct frame_msg *m,
-    struct reply *r)
+/* The longest prefix of at most max bytes that ends on a UTF-8 boundary. */
+size_t
+request_clip(const char *s, size_t len, size_t max)
 {
-	json_object *obj;
-	enum json_tokener_error jerr;
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
+static int
+request_member(void *arg, const struct jscan_value *key,
+    const struct jscan_value *v)
+{
+	struct request_args *a = arg;
+
+	if (jscan_string_eq(key, "action"))
+		a->action = *v;
+	else if (jscan_string_eq(key, "value"))
+		a->value = *v;
+	else if (jscan_string_eq(key, "limit"))
+		a->limit = *v;
+	else if (jscan_string_eq(key, "offset"))
+		a->offset = *v;
+	return 0;
+}
+
+/* Reads a text/json content's members, or answers the error. */
+static int
+request_decode(struct request_ctx *ctx, const struct frame_msg *m,
+    struct request_args *a, struct reply *r)
+{
+	enum jscan_error e;
 
 	if (!request_encoding_ok(m->content_encoding)) {
 		request_errorf(ctx, r, "bad_encoding", "unsupported "
-		    "content-encoding \"%.64s\" (only utf-8)",
-		    m->content_encoding);
-		return NULL;
+		    "content-encoding \"%.*s\" (only utf-8)",
+		    (int)request_clip(m->content_encoding,
+		    strlen(m->content_encoding), 64), m->content_encoding);
+		return -1;
 	}
-	json_tokener_reset(ctx->tok);
-	json_tokener_set_flags(ctx->tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(ctx->tok, (const char *)m->content,
-	    (int)m->content_length);
-	jerr = json_tokener_get_error(ctx->tok);
-	if (obj == NULL || jerr != json_tokener_success ||
-	    json_tokener_get_parse_end(ctx->tok) != m->content_length) {
-		json_object_put(obj);
-		if (jerr == json_tokener_error_parse_utf8_string)
-			request_error(ctx, "bad_utf8",
-			    "content is not valid UTF-8", r);
-		else
-			request_errorf(ctx, r, "bad_json", "content is not "
-			    "valid JSON: %s", jerr == json_tokener_success ?
-			    "bytes after the value" : jerr ==
-			    json_tokener_continue ? "truncated" :
-			    json_tokener_error_desc(jerr));
-		return NULL;
-	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
+	memset(a, 0, sizeof(*a));
+	a->action.type = a->value.type = a->limit.type = a->offset.type =
+	    JSCAN_NULL;
+	a->action.len = REQUEST_ABSENT;
+	a->value.len = a->limit.len = a->offset.len = REQUEST_ABSENT;
+	switch ((e = jscan_object((const char *)m->content, m->content_length,
+	    request_member, a))) {
+	case JSCAN_OK:
+		return 0;
+	case JSCAN_UTF8:
+		request_error(ctx, "bad_utf8", "content is not valid UTF-8", r);
+		return -1;
+	case JSCAN_NOT_OBJECT:
 		request_error(ctx, "bad_request",
 		    "content is not a JSON object", r);
-		return NULL;
+		return -1;
+	default:
+		request_errorf(ctx, r, "bad_json", "content is %s",
+		    jscan_strerror(e));
+		return -1;
 	}
-	return obj;
 }
 
 void
 request_answer(struct request_ctx *ctx, const struct frame_msg *m,
     struct reply *r)
 {
-	json_object *obj, *action;
-	const char *name;
+	struct request_args a;
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
@@ -189,31 +212,30 @@ request_answer(struct request_ctx *ctx, const struct frame_msg *m,
 		request_binary(ctx, m, r);
 		return;
 	}
-	if ((obj = request_decode(ctx, m, r)) == NULL)
+	if (request_decode(ctx, m, &a, r) == -1)
 		return;
-	if (!json_object_object_get_ex(obj, "action", &action) ||
-	    !json_object_is_type(action, json_type_string)) {
+	if (a.action.type != JSCAN_STRING) {
 		request_error(ctx, "bad_request",
 		    "content has no string \"action\"", r);
-		json_object_put(obj);
 		return;
 	}
-	name = json_object_get_string(action);
 	for (i = 0; i < sizeof(request_actions) / sizeof(request_actions[0]);
 	    i++) {
-		if (strcmp(name, request_actions[i].name) == 0) {
-			request_actions[i].fn(ctx, obj, r);
-			json_object_put(obj);
+		if (jscan_string_eq(&a.action, request_actions[i].name)) {
+			request_actions[i].fn(ctx, &a, r);
 			return;
 		}
 	}
-	request_errorf(ctx, r, "bad_action", "invalid action \"%.200s\".",
-	    name);
-	json_object_put(obj);
+	buf_reset(&ctx->value);
+	jscan_unescape(&a.action, &ctx->value);
+	request_errorf(ctx, r, "bad_action", "invalid action \"%.*s\".",
+	    (int)request_clip(ctx->value.data, ctx->value.len, 200),
+	    ctx->value.data);
 }
 
 static void
-request_ping(struct request_ctx *ctx, json_object *obj, struct reply *r)
+request_ping(struct request_ctx *ctx, const struct request_args *a,
+    struct reply *r)
 {
 	buf_reset(&ctx->content);
 	buf_adds(&ctx->content, "{\"result\": \"pong\"}");
@@ -221,7 +243,8 @@ request_ping(struct request_ctx *ctx, json_object *obj, struct reply *r)
 }
 
 static void
-request_stats(struct request_ctx *ctx, json_object *obj, struct reply *r)
+request_stats(struct request_ctx *ctx, const struct request_args *a,
+    struct reply *r)
 {
 	buf_reset(&ctx->content);
 	buf_add(&ctx->content, "{", 1);

@@ -7,10 +7,9 @@
 
 #include <stddef.h>
 
-#include <json-c/json.h>
-
 #include "buf.h"
 #include "frame.h"
+#include "jscan.h"
 
 struct index;
 
@@ -22,10 +21,25 @@ struct index;
  */
 struct request_ctx {
 	const struct index	*index;		/* the worker's current index */
-	json_tokener		*tok;
 	struct buf		 content;	/* the reply being built */
 	struct buf		 scratch;
+	struct buf		 value;		/* the request's unescaped value */
 	struct index_hit	*hits;		/* INDEX_LIMIT_MAX entries */
+};
+
+/* A member the request did not have: its len. */
+#define REQUEST_ABSENT	((size_t)-1)
+
+/*
+ * The members of a JSON request that searchd reads, as slices of the
+ * content; the last of each name wins, as with json-c.  An absent one has
+ * type JSCAN_NULL and len REQUEST_ABSENT.
+ */
+struct request_args {
+	struct jscan_value	action;
+	struct jscan_value	value;
+	struct jscan_value	limit;
+	struct jscan_value	offset;
 };
 
 /* A reply: its content lives in ctx->content until the next answer. */
@@ -37,7 +51,7 @@ struct reply {
 	const char	*error_code;	/* non-NULL for an error reply */
 };
 
-void	request_ctx_init(struct request_ctx *, json_tokener *);
+void	request_ctx_init(struct request_ctx *);
 void	request_ctx_free(struct request_ctx *);
 void	request_answer(struct request_ctx *, const struct frame_msg *,
 	    struct reply *);
@@ -50,6 +64,8 @@ void	request_errorf(struct request_ctx *, struct reply *, const char *code,
 void	request_json_reply(struct request_ctx *, struct reply *);
 
 /* The "search" action, in search.c. */
-void	search_answer(struct request_ctx *, json_object *, struct reply *);
+void	search_answer(struct request_ctx *, const struct request_args *,
+	    struct reply *);
+size_t	request_clip(const char *, size_t, size_t max);
 
 #endif

@@ -11,21 +11,18 @@
 
 /* An optional integer member in [0, max]; -1 (error answered) if bad. */
 static int
-search_int(struct request_ctx *ctx, json_object *obj, const char *key,
-    int64_t def, int64_t max, int64_t *out, struct reply *r)
+search_int(struct request_ctx *ctx, const struct jscan_value *v,
+    const char *key, int64_t def, int64_t max, int64_t *out, struct reply *r)
 {
-	json_object *v;
-
 	*out = def;
-	if (!json_object_object_get_ex(obj, key, &v))
+	if (v->len == REQUEST_ABSENT)
 		return 0;
-	if (!json_object_is_type(v, json_type_int) ||
-	    json_object_get_int64(v) < 0 || json_object_get_int64(v) > max) {
+	if (v->type != JSCAN_NUMBER || !v->fits || v->i < 0 || v->i > max) {
 		request_errorf(ctx, r, "bad_request", "\"%s\" must be an "
 		    "integer from 0 to %lld", key, (long long)max);
 		return -1;
 	}
-	*out = json_object_get_int64(v);
+	*out = v->i;
 	return 0;
 }
 
@@ -95,9 +92,9 @@ search_elapsed_us(const struct timespec *t0)
 }
 
 void
-search_answer(struct request_ctx *ctx, json_object *obj, struct reply *r)
+search_answer(struct request_ctx *ctx, const struct request_args *a,
+    struct reply *r)
 {
-	json_object *jv;
 	struct query *q;
 	struct timespec t0;
 	struct buf *b = &ctx->content;
@@ -107,19 +104,21 @@ search_answer(struct request_ctx *ctx, json_object *obj, struct reply *r)
 	uint64_t total;
 	size_t len, n, i;
 
-	if (!json_object_object_get_ex(obj, "value", &jv) ||
-	    !json_object_is_type(jv, json_type_string)) {
+	if (a->value.type != JSCAN_STRING) {
 		request_error(ctx, "bad_request",
 		    "search needs a string \"value\"", r);
 		return;
 	}
-	if (search_int(ctx, obj, "limit", INDEX_LIMIT_DEFAULT,
+	if (search_int(ctx, &a->limit, "limit", INDEX_LIMIT_DEFAULT,
 	    INDEX_LIMIT_MAX, &limit, r) == -1 ||
-	    search_int(ctx, obj, "offset", 0, REQUEST_OFFSET_MAX, &offset,
-	    r) == -1)
+	    search_int(ctx, &a->offset, "offset", 0, REQUEST_OFFSET_MAX,
+	    &offset, r) == -1)
 		return;
-	value = json_object_get_string(jv);
-	len = (size_t)json_object_get_string_len(jv);
+	buf_reset(&ctx->value);
+	jscan_unescape(&a->value, &ctx->value);
+	buf_addc(&ctx->value, '\0');
+	value = ctx->value.data;
+	len = ctx->value.len - 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	q = query_parse(value, len, why, sizeof(why));

@@ -582,7 +582,7 @@ server_run(struct config *cf, struct index *index)
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	TAILQ_INIT(&srv.refusing);
-	request_ctx_init(&srv.req, NULL);
+	request_ctx_init(&srv.req);
 	buf_init(&srv.out);
 	srv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	srv.loaded_ev = event_new(srv.base, -1, 0, server_loaded_cb, &srv);

@@ -72,7 +72,7 @@ worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
 	event_add(w->sweep_ev, &second);
 	if ((w->tok = json_tokener_new()) == NULL)
 		fatalx("worker %u: json_tokener_new failed", id);
-	request_ctx_init(&w->req, w->tok);
+	request_ctx_init(&w->req);
 	buf_init(&w->hdr);
 	w->stats = stats_worker(id);
 	TAILQ_INIT(&w->conns);
