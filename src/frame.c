@@ -21,6 +21,14 @@ frame_error_set(struct frame_error *err, const char *code, const char *fmt,
 	va_end(ap);
 }
 
+/* Problems that leave the framing intact; the message is still answered. */
+static const struct frame_error frame_bad_byteorder = {
+	"bad_byteorder", "byteorder must be \"little\" or \"big\""
+};
+static const struct frame_error frame_bad_id = {
+	"bad_id", "id must be a string or an integer"
+};
+
 void
 frame_parser_init(struct frame_parser *p, json_tokener *tok,
     size_t max_content)
@@ -116,22 +124,16 @@ frame_header_check(struct frame_parser *p, struct frame_error *err)
 		p->msg.byteorder = FRAME_BYTEORDER_BIG;
 	else if (strcmp(order, "little") == 0)
 		p->msg.byteorder = FRAME_BYTEORDER_LITTLE;
-	else {
-		frame_error_set(&p->soft, "bad_byteorder",
-		    "byteorder must be \"little\" or \"big\"");
-		p->msg.soft_error = &p->soft;
-	}
+	else
+		p->msg.soft_error = &frame_bad_byteorder;
 
 	p->msg.id = NULL;
 	if (json_object_object_get_ex(p->header, "id", &id)) {
 		if (json_object_is_type(id, json_type_string) ||
 		    json_object_is_type(id, json_type_int))
 			p->msg.id = id;
-		else if (p->msg.soft_error == NULL) {
-			frame_error_set(&p->soft, "bad_id",
-			    "id must be a string or an integer");
-			p->msg.soft_error = &p->soft;
-		}
+		else if (p->msg.soft_error == NULL)
+			p->msg.soft_error = &frame_bad_id;
 	}
 	return FRAME_MORE;
 }

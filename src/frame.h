@@ -86,7 +86,6 @@ struct frame_parser {
 	size_t			 need;
 	json_object		*header;
 	struct frame_msg	 msg;
-	struct frame_error	 soft;
 };
 
 void	frame_parser_init(struct frame_parser *, json_tokener *,

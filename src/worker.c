@@ -74,6 +74,8 @@ worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
 		fatalx("worker %u: json_tokener_new failed", id);
 	request_ctx_init(&w->req);
 	buf_init(&w->hdr);
+	buf_init(&w->wbuf);
+	w->rbuf = xmalloc(WORKER_RBUF_SIZE);
 	w->stats = stats_worker(id);
 	TAILQ_INIT(&w->conns);
 	TAILQ_INIT(&w->partial);
@@ -232,7 +234,7 @@ worker_grace_cb(evutil_socket_t fd, short what, void *arg)
 		log_warnx("worker %u: closing %zu connections still busy "
 		    "after %d s", w->id, n, WORKER_SHUTDOWN_GRACE);
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_close(c, "shutdown grace period over");
+		conn_free(c, "shutdown grace period over");
 }
 
 void
@@ -250,7 +252,7 @@ worker_join(struct worker *w)
 
 	pthread_join(w->thread, NULL);
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_close(c, "exit");
+		conn_free(c, "exit");
 	for (i = 0; i < w->inbox.nfds; i++) {
 		close(w->inbox.fds[i].fd);
 		stats_connection_closed();
@@ -265,6 +267,8 @@ worker_join(struct worker *w)
 	index_ref_release(w->index);
 	request_ctx_free(&w->req);
 	buf_free(&w->hdr);
+	buf_free(&w->wbuf);
+	free(w->rbuf);
 	json_tokener_free(w->tok);
 	event_free(w->inbox_ev);
 	event_free(w->sweep_ev);

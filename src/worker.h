@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -55,6 +56,11 @@ struct worker_inbox {
  * Owned by the main thread, which creates and joins it; everything outside
  * the inbox is touched only by the worker's own thread.
  */
+/* One read takes at most this; the buffer is the worker's, not per conn. */
+#define WORKER_RBUF_SIZE	(64 * 1024)
+/* The shared reply buffer is shrunk back to this after a large batch. */
+#define WORKER_WBUF_KEEP	(256 * 1024)
+
 struct worker {
 	unsigned		 id;
 	pthread_t		 thread;
@@ -67,6 +73,9 @@ struct worker {
 	json_tokener		*tok;
 	struct request_ctx	 req;
 	struct buf		 hdr;		/* reply header being built */
+	uint8_t			*rbuf;		/* WORKER_RBUF_SIZE bytes */
+	struct buf		 wbuf;		/* replies of one batch */
+	struct conn		*wbuf_owner;	/* whose replies wbuf holds */
 	struct stats_counters	*stats;
 	const struct timeval	*idle_tv;	/* common timeout, or NULL */
 	const struct timeval	*linger_tv;

@@ -1,0 +1,257 @@
+/*
+ * conn_plain.c: the plain-socket transport.  One event per connection
+ * watches the socket and carries the idle timeout; bytes are read into the
+ * worker's buffer and answered from there, and a connection keeps bytes of
+ * its own only for an incomplete unit or replies the socket refused.  An
+ * idle connection therefore holds no buffer at all, and the replies to all
+ * the requests of one read leave in one write.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "log.h"
+#include "stats.h"
+#include "worker.h"
+
+static void	conn_plain_cb(evutil_socket_t, short, void *);
+static void	conn_plain_send(struct conn *, const void *, size_t);
+static size_t	conn_plain_pending(const struct conn *);
+static void	conn_plain_begin_close(struct conn *);
+static void	conn_plain_release(struct conn *);
+
+static const struct conn_io conn_plain_io = {
+	conn_plain_send,
+	conn_plain_pending,
+	conn_plain_begin_close,
+	conn_plain_release,
+	NULL,
+};
+
+/* Waits for events, re-arming the one event only when that changes. */
+static void
+conn_plain_want(struct conn *c, short events, const struct timeval *tv)
+{
+	if (c->events == events && events != 0)
+		return;
+	if (c->events != 0)
+		event_del(&c->ev);
+	c->events = events;
+	if (events == 0)
+		return;
+	event_assign(&c->ev, c->w->base, c->fd, events | EV_PERSIST,
+	    conn_plain_cb, c);
+	event_add(&c->ev, tv);
+}
+
+struct conn *
+conn_plain_new(struct worker *w, const struct worker_fd *wfd)
+{
+	struct conn *c = conn_alloc(w, wfd, &conn_plain_io);
+
+	conn_plain_want(c, EV_READ, w->idle_tv);
+	return c;
+}
+
+static size_t
+conn_plain_pending(const struct conn *c)
+{
+	const struct worker *w = c->w;
+
+	return c->out.len - c->out_off + (w->wbuf_owner == c ? w->wbuf.len : 0);
+}
+
+/* Replies go to the worker's buffer unless older ones are still queued. */
+static void
+conn_plain_send(struct conn *c, const void *p, size_t len)
+{
+	struct worker *w = c->w;
+
+	if (c->out.len > c->out_off) {
+		buf_add(&c->out, p, len);
+		return;
+	}
+	w->wbuf_owner = c;
+	buf_add(&w->wbuf, p, len);
+}
+
+/* Writes what it can; keeps the rest.  -1 if the socket failed. */
+static int
+conn_plain_write(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct buf *b = &c->out;
+	size_t off = c->out_off;
+	ssize_t n;
+
+	if (w->wbuf_owner == c) {
+		b = &w->wbuf;
+		off = 0;
+	}
+	while (off < b->len) {
+		n = write(c->fd, b->data + off, b->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	if (b == &w->wbuf) {
+		/* Keep the part the socket refused: the worker buffer is shared. */
+		if (off < b->len)
+			buf_add(&c->out, b->data + off, b->len - off);
+		buf_reset(&w->wbuf);
+		if (w->wbuf.cap > WORKER_WBUF_KEEP)
+			buf_trim(&w->wbuf, WORKER_WBUF_KEEP);
+		w->wbuf_owner = NULL;
+		return 0;
+	}
+	c->out_off = off;
+	if (c->out_off == c->out.len) {
+		buf_free(&c->out);
+		c->out_off = 0;
+	}
+	return 0;
+}
+
+/* After reading or writing: what to wait for next, or close. */
+static void
+conn_plain_next(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (conn_plain_write(c) == -1) {
+		conn_free(c, "write failed");
+		return;
+	}
+	switch (c->state) {
+	case CONN_CLOSING:
+		if (conn_plain_pending(c) == 0) {
+			conn_free(c, "replies sent");
+			return;
+		}
+		/* A peer that never reads its last reply must not hold us. */
+		conn_plain_want(c, 0, NULL);
+		conn_plain_want(c, EV_WRITE, w->linger_tv);
+		return;
+	case CONN_PAUSED:
+		/* Slow to read, not slow to send: no read_timeout now. */
+		conn_settle(c, c->in.len);
+		conn_plain_want(c, EV_WRITE, w->idle_tv);
+		return;
+	case CONN_READING:
+		conn_plain_want(c, conn_plain_pending(c) > 0 ?
+		    EV_READ | EV_WRITE : EV_READ, w->idle_tv);
+		break;
+	}
+	conn_settle(c, c->in.len);
+	if (w->draining)
+		conn_drain(c);
+}
+
+/* Answers from the connection's own bytes first (a unit split by reads). */
+static void
+conn_plain_input(struct conn *c, const uint8_t *data, size_t len)
+{
+	size_t used;
+
+	if (c->in.len > 0) {
+		buf_add(&c->in, data, len);
+		used = conn_consume(c, (uint8_t *)c->in.data, c->in.len);
+		if (used == c->in.len)
+			buf_free(&c->in);
+		else if (used > 0) {
+			memmove(c->in.data, c->in.data + used, c->in.len - used);
+			c->in.len -= used;
+		}
+		return;
+	}
+	used = conn_consume(c, data, len);
+	if (used < len && c->state != CONN_CLOSING)
+		buf_add(&c->in, data + used, len - used);
+}
+
+static void
+conn_plain_read(struct conn *c)
+{
+	struct worker *w = c->w;
+	ssize_t n;
+
+	n = read(c->fd, w->rbuf, WORKER_RBUF_SIZE);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n == -1) {
+		conn_free(c, strerror(errno));
+		return;
+	}
+	if (n == 0) {
+		/* Whatever arrived whole is answered; a partial one is lost. */
+		c->state = CONN_CLOSING;
+		buf_free(&c->in);
+	} else
+		conn_plain_input(c, w->rbuf, (size_t)n);
+	conn_plain_next(c);
+}
+
+static void
+conn_plain_resume(struct conn *c)
+{
+	c->state = CONN_READING;
+	if (c->in.len > 0)
+		conn_plain_input(c, NULL, 0);
+}
+
+static void
+conn_plain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & EV_TIMEOUT) {
+		if (c->state == CONN_CLOSING)
+			conn_free(c, "peer did not take its last reply");
+		else
+			conn_timeout(c, c->state == CONN_PAUSED);
+		return;
+	}
+	if (what & EV_WRITE) {
+		if (conn_plain_write(c) == -1) {
+			conn_free(c, "write failed");
+			return;
+		}
+		if (c->state == CONN_PAUSED &&
+		    conn_plain_pending(c) <= CONN_OUTPUT_LOW)
+			conn_plain_resume(c);
+	}
+	if ((what & EV_READ) && c->state == CONN_READING)
+		conn_plain_read(c);
+	else
+		conn_plain_next(c);
+}
+
+static void
+conn_plain_begin_close(struct conn *c)
+{
+	c->state = CONN_CLOSING;
+	buf_free(&c->in);
+	conn_plain_next(c);
+}
+
+static void
+conn_plain_release(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (w->wbuf_owner == c) {
+		buf_reset(&w->wbuf);
+		w->wbuf_owner = NULL;
+	}
+	if (c->events != 0)
+		event_del(&c->ev);
+	close(c->fd);
+}
