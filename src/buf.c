@@ -30,12 +30,10 @@ buf_reset(struct buf *b)
 }
 
 void
-buf_reserve(struct buf *b, size_t more)
+buf_grow(struct buf *b, size_t more)
 {
 	size_t cap;
 
-	if (b->cap - b->len >= more)
-		return;
 	cap = b->cap ? b->cap : 256;
 	while (cap - b->len < more) {
 		if (cap > SIZE_MAX / 2)
@@ -180,21 +178,22 @@ buf_json_uint(struct buf *b, uint64_t v)
 	buf_add(b, tmp, (size_t)n);
 }
 
+/*
+ * Fifteen significant digits: every double prints distinctly enough for a
+ * score, in one snprintf (finding the shortest exact form costs a strtod
+ * per try, on every hit of every reply).
+ */
 void
 buf_json_double(struct buf *b, double v)
 {
 	char tmp[32];
-	int n, prec;
+	int n;
 
 	if (!isfinite(v)) {
 		buf_add(b, "0", 1);
 		return;
 	}
-	for (prec = 15; prec <= 17; prec++) {
-		n = snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
-		if (strtod(tmp, NULL) == v)
-			break;
-	}
+	n = snprintf(tmp, sizeof(tmp), "%.15g", v);
 	buf_add(b, tmp, (size_t)n);
 	if (strpbrk(tmp, ".eEn") == NULL)
 		buf_add(b, ".0", 2);

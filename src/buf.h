@@ -20,12 +20,20 @@ struct buf {
 void	buf_init(struct buf *);
 void	buf_free(struct buf *);
 void	buf_reset(struct buf *);
-void	buf_reserve(struct buf *, size_t);
+void	buf_grow(struct buf *, size_t);
 void	buf_add(struct buf *, const void *, size_t);
 void	buf_addc(struct buf *, char);
 void	buf_adds(struct buf *, const char *);
 void	buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* Makes room for more bytes; the common case stays inline. */
+static inline void
+buf_reserve(struct buf *b, size_t more)
+{
+	if (b->cap - b->len < more)
+		buf_grow(b, more);
+}
+
 /* Shrinks the allocation back to at most keep bytes if it grew past it. */
 void	buf_trim(struct buf *, size_t keep);
 

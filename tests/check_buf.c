@@ -49,7 +49,9 @@ START_TEST(test_numbers)
 	buf_json_double(&b, 2.0);
 	ck_buf(&b, "2.0");
 	buf_json_double(&b, 1.0 / 3.0);
-	ck_buf(&b, "0.3333333333333333");
+	ck_buf(&b, "0.333333333333333");
+	buf_json_double(&b, 1.5e-300);
+	ck_buf(&b, "1.5e-300");
 	buf_json_double(&b, 1e300 * 1e300);
 	ck_buf(&b, "0");
 	buf_free(&b);
