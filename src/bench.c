@@ -8,7 +8,9 @@
 
 #include <err.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@
 
 #include <event2/event.h>
 #include <json-c/json.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "bench.h"
 #include "buf.h"
@@ -41,6 +45,7 @@ static const char *const bench_builtin[] = {
 enum bench_state {
 	BENCH_IDLE,		/* no socket; connects when given a request */
 	BENCH_CONNECTING,
+	BENCH_HANDSHAKE,	/* TLS: connected, handshaking */
 	BENCH_CONNECTED,
 	BENCH_BACKOFF,		/* failed; waits BENCH_RETRY_NS */
 };
@@ -59,6 +64,11 @@ struct bench_conn {
 	struct bench		*b;
 	int			 fd;
 	enum bench_state	 state;
+	SSL			*ssl;		/* --tls, from connect on */
+	int			 ssl_broken;	/* failed: no close_notify */
+	int			 read_wants_write; /* SSL_read needs EV_WRITE */
+	int			 write_wants_read; /* SSL_write needs EV_READ */
+	uint64_t		 hs_start_ns;
 	struct event		*ev_read;
 	struct event		*ev_write;
 	/* Head request timeout, backoff, or a failure to report later. */
@@ -102,6 +112,8 @@ struct bench {
 	TAILQ_HEAD(, bench_conn) dirty;		/* have output to flush */
 
 	struct histogram	 hist;
+	struct histogram	 hs_hist;	/* TLS handshake times */
+	uint64_t		 handshakes;
 	uint64_t		 start_ns;
 	uint64_t		 end_ns;	/* -d deadline, or 0 */
 	uint64_t		 stop_ns;
@@ -225,6 +237,15 @@ bench_arm_timer(struct bench_conn *c)
 static void
 bench_conn_close(struct bench_conn *c)
 {
+	if (c->ssl != NULL) {
+		/* A close_notify if the socket takes it now; never waits. */
+		if (!c->ssl_broken && SSL_is_init_finished(c->ssl))
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
+	c->ssl = NULL;
+	c->ssl_broken = c->read_wants_write = c->write_wants_read = 0;
 	if (c->fd != -1) {
 		event_del(c->ev_read);
 		event_del(c->ev_write);
@@ -280,7 +301,13 @@ bench_conn_fail(struct bench_conn *c)
 	struct bench *b = c->b;
 	struct timeval tv = bench_tv(BENCH_RETRY_NS);
 
-	if (!b->connected && c->state == BENCH_CONNECTING) {
+	/*
+	 * The first connection failing means the rest would too.  With TLS
+	 * that holds until a reply: a TLS 1.3 server checks the client's
+	 * certificate after the client has finished its handshake.
+	 */
+	if (!b->connected && (c->state == BENCH_CONNECTING ||
+	    c->state == BENCH_HANDSHAKE || c->ssl != NULL)) {
 		bench_abort(b);
 		return;
 	}
@@ -360,19 +387,105 @@ bench_issue(struct bench_conn *c, uint64_t start_ns, uint64_t now)
 	bench_update_ready(c);
 }
 
+/*
+ * An SSL call that returned ret failed: 0 and errno EAGAIN when it only
+ * has to wait (EV_READ always waits; EV_WRITE is armed here), else -1
+ * with b->cause set and errno EPROTO.
+ */
+static int
+bench_ssl_wait(struct bench_conn *c, int ret, int *wants_read,
+    int *wants_write)
+{
+	char why[256];
+
+	switch (SSL_get_error(c->ssl, ret)) {
+	case SSL_ERROR_WANT_READ:
+		*wants_read = 1;
+		errno = EAGAIN;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		*wants_write = 1;
+		event_add(c->ev_write, NULL);
+		errno = EAGAIN;
+		return 0;
+	default:
+		c->ssl_broken = 1;
+		client_tls_error(c->ssl, ret, why, sizeof(why));
+		bench_cause(c->b, "%s: TLS%s: %s", c->b->name,
+		    c->state == BENCH_HANDSHAKE ? " handshake failed" : "",
+		    why);
+		errno = EPROTO;
+		return -1;
+	}
+}
+
+/* send() or SSL_write(): bytes, or -1 with errno (EAGAIN: wait). */
+static ssize_t
+bench_send(struct bench_conn *c, const void *p, size_t len)
+{
+	int ret, unused = 0;
+
+	if (c->ssl == NULL)
+		return send(c->fd, p, len, MSG_NOSIGNAL);
+	ERR_clear_error();
+	if ((ret = SSL_write(c->ssl, p, len > INT_MAX ? INT_MAX :
+	    (int)len)) > 0)
+		return ret;
+	bench_ssl_wait(c, ret, &c->write_wants_read, &unused);
+	return -1;
+}
+
+/*
+ * recv() or SSL_read(): bytes, 0 at end of file, or -1 with errno (EAGAIN:
+ * wait; EPROTO: a TLS failure, b->cause says why).
+ */
+static ssize_t
+bench_recv(struct bench_conn *c, void *p, size_t len)
+{
+	int ret, unused = 0;
+
+	if (c->ssl == NULL)
+		return recv(c->fd, p, len, 0);
+	ERR_clear_error();
+	if ((ret = SSL_read(c->ssl, p, len > INT_MAX ? INT_MAX :
+	    (int)len)) > 0) {
+		/* Bytes OpenSSL holds leave the socket looking idle. */
+		if (SSL_pending(c->ssl) > 0)
+			event_active(c->ev_read, EV_READ, 0);
+		return ret;
+	}
+	if (SSL_get_error(c->ssl, ret) == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	if (SSL_get_error(c->ssl, ret) == SSL_ERROR_SYSCALL) {
+		c->ssl_broken = 1;
+		ERR_clear_error();
+		return errno == 0 ? 0 : -1;
+	}
+	bench_ssl_wait(c, ret, &unused, &c->read_wants_write);
+	return -1;
+}
+
 /* Writes what the socket takes; waits for writability for the rest. */
 static void
 bench_flush(struct bench_conn *c)
 {
 	ssize_t n;
 
-	while (c->out_off < c->out.len) {
-		n = send(c->fd, c->out.data + c->out_off,
-		    c->out.len - c->out_off, MSG_NOSIGNAL);
+	while (c->out_off < c->out.len && !c->ssl_broken) {
+		n = bench_send(c, c->out.data + c->out_off,
+		    c->out.len - c->out_off);
 		if (n > 0)
 			c->out_off += (size_t)n;
 		else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			event_add(c->ev_write, NULL);
+			if (c->ssl == NULL)
+				event_add(c->ev_write, NULL);
+			return;
+		} else if (c->ssl != NULL) {
+			/*
+			 * Stop writing but read on: a server that refused us
+			 * (a TLS 1.3 client certificate check) sent an alert
+			 * saying why, and the read event reports it.
+			 */
 			return;
 		} else if (errno != EINTR) {
 			bench_cause(c->b, "%s: send: %s", c->b->name,
@@ -453,6 +566,7 @@ bench_complete(struct bench_conn *c, int ok)
 	c->head = (c->head + 1) % b->o->pipeline;
 	c->len--;
 	b->last_reply_ns = now;
+	b->connected = 1;
 	if (ok) {
 		histogram_record(&b->hist, (now - r->start_ns + 500) / 1000);
 		b->completed++;
@@ -501,6 +615,44 @@ bench_parse(struct bench_conn *c)
 	return 1;
 }
 
+/*
+ * The handshake is timed on its own, so it comes out of the latency of
+ * the requests that waited for it; the TCP connect stays in, as without
+ * TLS.
+ */
+static void
+bench_handshake_done(struct bench_conn *c)
+{
+	struct bench *b = c->b;
+	struct bench_req *r;
+	uint64_t now = bench_now(), from;
+	unsigned i;
+
+	histogram_record(&b->hs_hist, (now - c->hs_start_ns + 500) / 1000);
+	b->handshakes++;
+	for (i = 0; i < c->len; i++) {
+		r = &c->reqs[(c->head + i) % b->o->pipeline];
+		from = r->start_ns > c->hs_start_ns ? r->start_ns :
+		    c->hs_start_ns;
+		if (now > from)
+			r->start_ns += now - from;
+	}
+	c->state = BENCH_CONNECTED;
+	bench_flush(c);
+}
+
+static void
+bench_handshake(struct bench_conn *c)
+{
+	int ret, unused = 0;
+
+	ERR_clear_error();
+	if ((ret = SSL_do_handshake(c->ssl)) == 1)
+		bench_handshake_done(c);
+	else if (bench_ssl_wait(c, ret, &unused, &unused) == -1)
+		bench_conn_fail(c);
+}
+
 static void
 bench_connected(struct bench_conn *c)
 {
@@ -515,32 +667,45 @@ bench_connected(struct bench_conn *c)
 		bench_conn_fail(c);
 		return;
 	}
-	c->state = BENCH_CONNECTED;
-	c->b->connected = 1;
+	if (c->b->o->tls == NULL) {
+		c->state = BENCH_CONNECTED;
+		c->b->connected = 1;
+		return;
+	}
+	if ((c->ssl = client_tls_new(c->b->o->tls, c->fd)) == NULL)
+		fatalx("cannot set up TLS");
+	c->state = BENCH_HANDSHAKE;
+	c->hs_start_ns = bench_now();
+	bench_handshake(c);
+}
+
+/* Moves c forward after connect, handshake or a TLS read's wait. */
+static int
+bench_progress_conn(struct bench_conn *c)
+{
+	if (c->state == BENCH_CONNECTING)
+		bench_connected(c);
+	else if (c->state == BENCH_HANDSHAKE)
+		bench_handshake(c);
+	else
+		return 1;
+	return c->state == BENCH_CONNECTED;
 }
 
 static void
-bench_read_cb(evutil_socket_t fd, short what, void *arg)
+bench_read(struct bench_conn *c)
 {
-	struct bench_conn *c = arg;
 	struct bench *b = c->b;
 	size_t avail = c->in.len - c->in_off;
 	ssize_t n;
 
-	if (c->state == BENCH_CONNECTING) {
-		bench_connected(c);
-		if (c->state != BENCH_CONNECTED) {
-			bench_pump(b);
-			return;
-		}
-	}
 	if (c->in_off > 0) {
 		memmove(c->in.data, c->in.data + c->in_off, avail);
 		c->in.len = avail;
 		c->in_off = 0;
 	}
 	buf_reserve(&c->in, BENCH_READ_CHUNK);
-	n = recv(fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+	n = bench_recv(c, c->in.data + c->in.len, c->in.cap - c->in.len);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -548,18 +713,32 @@ bench_read_cb(evutil_socket_t fd, short what, void *arg)
 		    !frame_partial(&c->parser, c->in.len)) {
 			bench_conn_close(c);	/* an idle close is no error */
 			bench_update_ready(c);
-		} else {
+			return;
+		}
+		if (n == 0 || errno != EPROTO)
 			bench_cause(b, "%s: %s", b->name, n == 0 ?
 			    "server closed the connection with requests "
 			    "unanswered" : strerror(errno));
-			bench_conn_fail(c);
-		}
-		bench_pump(b);
+		bench_conn_fail(c);
 		return;
 	}
 	c->in.len += (size_t)n;
 	bench_parse(c);
-	bench_pump(b);
+}
+
+static void
+bench_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bench_conn *c = arg;
+
+	if (bench_progress_conn(c) && c->state == BENCH_CONNECTED) {
+		bench_read(c);
+		if (c->state == BENCH_CONNECTED && c->write_wants_read) {
+			c->write_wants_read = 0;
+			bench_flush(c);
+		}
+	}
+	bench_pump(c->b);
 }
 
 static void
@@ -567,12 +746,15 @@ bench_write_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bench_conn *c = arg;
 
-	if (c->state == BENCH_CONNECTING) {
-		bench_connected(c);
-		if (c->state != BENCH_CONNECTED) {
-			bench_pump(c->b);
+	if (!bench_progress_conn(c) || c->state != BENCH_CONNECTED) {
+		bench_pump(c->b);
+		return;
+	}
+	if (c->read_wants_write) {
+		c->read_wants_write = 0;
+		bench_read(c);
+		if (c->state != BENCH_CONNECTED)
 			return;
-		}
 	}
 	bench_flush(c);
 }
@@ -591,6 +773,7 @@ bench_timer_cb(evutil_socket_t fd, short what, void *arg)
 	else {
 		bench_cause(b, "%s: %s within %.3g s", b->name,
 		    c->state == BENCH_CONNECTING ? "no connection" :
+		    c->state == BENCH_HANDSHAKE ? "no TLS handshake" :
 		    "no reply", b->o->timeout);
 		bench_conn_fail(c);
 	}
@@ -760,6 +943,7 @@ bench_init(struct bench *b, const struct bench_opts *o)
 	TAILQ_INIT(&b->ready);
 	TAILQ_INIT(&b->dirty);
 	histogram_init(&b->hist);
+	histogram_init(&b->hs_hist);
 	if (bench_resolve(b) == -1)
 		return CLIENT_EXIT_UNAVAILABLE;
 	if (o->file != NULL) {
@@ -834,12 +1018,29 @@ static const struct {
 	{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p99.9", 99.9 },
 };
 
+/* "NAME": {"min": ..., "p50": ..., "max": ..., "mean": ...} */
+static void
+bench_json_hist(struct buf *out, const char *name, const struct histogram *h)
+{
+	size_t i;
+
+	buf_addf(out, "\"%s\": {\"min\": %llu", name,
+	    (unsigned long long)h->min);
+	for (i = 0; i < sizeof(bench_pcts) / sizeof(bench_pcts[0]); i++)
+		buf_addf(out, ", \"%s\": %llu", bench_pcts[i].name,
+		    (unsigned long long)histogram_percentile(h,
+		    bench_pcts[i].pct));
+	buf_addf(out, ", \"max\": %llu, \"mean\": ",
+	    (unsigned long long)h->max);
+	buf_json_double(out, histogram_mean(h));
+	buf_addc(out, '}');
+}
+
 static void
 bench_report_json(const struct bench *b, double secs)
 {
 	const struct bench_opts *o = b->o;
 	struct buf out;
-	size_t i;
 
 	buf_init(&out);
 	buf_addf(&out, "{\"address\": ");
@@ -859,16 +1060,15 @@ bench_report_json(const struct bench *b, double secs)
 	    (unsigned long long)bench_unsent(b),
 	    b->aborted ? "true" : "false");
 	buf_json_double(&out, secs > 0 ? (double)b->completed / secs : 0);
-	buf_addf(&out, ", \"latency_us\": {\"min\": %llu",
-	    (unsigned long long)b->hist.min);
-	for (i = 0; i < sizeof(bench_pcts) / sizeof(bench_pcts[0]); i++)
-		buf_addf(&out, ", \"%s\": %llu", bench_pcts[i].name,
-		    (unsigned long long)histogram_percentile(&b->hist,
-		    bench_pcts[i].pct));
-	buf_addf(&out, ", \"max\": %llu, \"mean\": ",
-	    (unsigned long long)b->hist.max);
-	buf_json_double(&out, histogram_mean(&b->hist));
-	buf_add(&out, "}}\n", 3);
+	buf_add(&out, ", ", 2);
+	bench_json_hist(&out, "latency_us", &b->hist);
+	buf_addf(&out, ", \"tls\": %s", o->tls ? "true" : "false");
+	if (o->tls != NULL) {
+		buf_addf(&out, ", \"handshakes\": %llu, ",
+		    (unsigned long long)b->handshakes);
+		bench_json_hist(&out, "handshake_us", &b->hs_hist);
+	}
+	buf_add(&out, "}\n", 2);
 	fwrite(out.data, 1, out.len, stdout);
 	buf_free(&out);
 }
@@ -906,6 +1106,14 @@ bench_report_text(const struct bench *b, double secs)
 		    1000);
 	printf("  %-6s %10.3f ms\n", "max", (double)b->hist.max / 1000);
 	printf("  %-6s %10.3f ms\n", "mean", histogram_mean(&b->hist) / 1000);
+	if (o->tls == NULL)
+		return;
+	printf("%llu TLS handshakes (not in the latency above): p50 %.3f ms, "
+	    "p99 %.3f ms, max %.3f ms, mean %.3f ms\n",
+	    (unsigned long long)b->handshakes,
+	    (double)histogram_percentile(&b->hs_hist, 50) / 1000,
+	    (double)histogram_percentile(&b->hs_hist, 99) / 1000,
+	    (double)b->hs_hist.max / 1000, histogram_mean(&b->hs_hist) / 1000);
 }
 
 static void
@@ -937,6 +1145,12 @@ bench_run(const struct bench_opts *o)
 		bench_free(&b);
 		return rc;
 	}
+	/*
+	 * OpenSSL writes with write(), not send(MSG_NOSIGNAL): a server that
+	 * closes must give EPIPE, not end the run.
+	 */
+	if (o->tls != NULL)
+		signal(SIGPIPE, SIG_IGN);
 	bench_start(&b);
 	event_base_dispatch(b.base);
 	if (b.stop_ns == 0)

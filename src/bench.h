@@ -17,6 +17,8 @@
 #define BENCH_CONNECTIONS_MAX	10000
 #define BENCH_PIPELINE_MAX	1024
 
+struct client_tls;
+
 /* What to run; filled in by searchctl's option parsing. */
 struct bench_opts {
 	struct addr	 addr;
@@ -29,6 +31,11 @@ struct bench_opts {
 	const char	*file;		/* queries one per line, or NULL */
 	double		 rate;		/* requests/s; 0: closed loop */
 	int		 json;
+	/*
+	 * NULL: plaintext.  Otherwise every connection handshakes with this
+	 * context; handshakes are timed apart from the requests.
+	 */
+	const struct client_tls *tls;
 };
 
 /* Runs the benchmark, prints the report; returns searchctl's exit status. */

@@ -6,6 +6,11 @@
  * is kept until its reply arrives: when a server closes after each reply
  * (as the tutorial's app-server.py does), client_connect() sends the
  * unanswered ones again on a new connection.
+ *
+ * With TLS the same socket carries OpenSSL's records: the handshake follows
+ * the connect under the same deadline, and every reconnect handshakes
+ * again.  The TLS context is shared with bench, which drives it from its
+ * event loop instead of poll().
  */
 #ifndef SEARCHD_CLIENT_H
 #define SEARCHD_CLIENT_H
@@ -14,6 +19,7 @@
 #include <stdint.h>
 
 #include <json-c/json.h>
+#include <openssl/ssl.h>
 
 #include "addr.h"
 #include "buf.h"
@@ -33,6 +39,26 @@
 #define CLIENT_ENCODING_UTF8	"utf-8"
 #define CLIENT_CTYPE_BINARY	"binary/custom-client-binary-type"
 #define CLIENT_ENCODING_BINARY	"binary"
+
+/* TLS as asked on the command line; strings point into argv. */
+struct client_tls_opts {
+	int		 enabled;	/* --tls */
+	const char	*cacert;	/* NULL: the system's default paths */
+	const char	*cert;		/* client certificate, or NULL */
+	const char	*key;		/* NULL: in the cert file */
+	const char	*servername;	/* NULL: the host connected to */
+	int		 insecure;	/* no verification at all */
+};
+
+/*
+ * A TLS context and the name the server must prove, ready for any number
+ * of connections.  Built by client_tls_init, released by client_tls_free.
+ */
+struct client_tls {
+	SSL_CTX		*ctx;
+	char		 name[256];	/* "" only with insecure */
+	int		 name_is_ip;	/* verified as an IP, sent as no SNI */
+};
 
 enum client_status {
 	CLIENT_OK,
@@ -65,6 +91,12 @@ struct client_reply {
  */
 struct client {
 	struct addr		 addr;
+	const struct client_tls	*tls;		/* NULL: plaintext */
+	SSL			*ssl;		/* NULL when not connected */
+	int			 ssl_broken;	/* no close_notify: it failed */
+	int			 ssl_want_write; /* SSL_read needs POLLOUT */
+	uint8_t			 first[2];	/* the first bytes read */
+	size_t			 nfirst;
 	char			 name[300];	/* the address, for messages */
 	int			 timeout_ms;
 	int			 fd;		/* -1 when not connected */
@@ -86,7 +118,26 @@ struct client {
 	char			 err[512];	/* why the last call failed */
 };
 
-void	client_init(struct client *, const struct addr *, int timeout_ms);
+/*
+ * Loads the CA bundle, client certificate and key and works out the name
+ * to verify for a connection to addr.  Returns 0, or -1 with one line in
+ * err (a bad option or file: a usage error).
+ */
+int	client_tls_init(struct client_tls *, const struct client_tls_opts *,
+	    const struct addr *, char *err, size_t errlen);
+void	client_tls_free(struct client_tls *);
+/* A client SSL on fd, verifying tls->name; NULL if out of memory. */
+SSL	*client_tls_new(const struct client_tls *, int fd);
+/*
+ * Why an SSL call that returned ret failed, worded for people, e.g.
+ * "certificate verify failed (self-signed certificate)".  Clears
+ * OpenSSL's error queue.
+ */
+void	client_tls_error(SSL *, int ret, char *, size_t);
+
+/* tls may be NULL for plaintext; it must outlive the client. */
+void	client_init(struct client *, const struct addr *,
+	    const struct client_tls *tls, int timeout_ms);
 void	client_free(struct client *);
 /* (Re)connects, queueing every unanswered request to be sent again. */
 enum client_status client_connect(struct client *);

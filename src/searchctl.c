@@ -41,6 +41,9 @@ struct searchctl_opts {
 	double		 timeout;
 	long long	 limit;		/* -1: not sent */
 	long long	 offset;
+	struct client_tls_opts tls;
+	/* Built from tls once the address is known; NULL: plaintext. */
+	struct client_tls *tls_ctx;
 };
 
 enum {
@@ -50,6 +53,12 @@ enum {
 	SEARCHCTL_OPT_OFFSET,
 	SEARCHCTL_OPT_CONFIG,
 	SEARCHCTL_OPT_RECONNECT,
+	SEARCHCTL_OPT_TLS,
+	SEARCHCTL_OPT_CACERT,
+	SEARCHCTL_OPT_CERT,
+	SEARCHCTL_OPT_KEY,
+	SEARCHCTL_OPT_INSECURE,
+	SEARCHCTL_OPT_SERVERNAME,
 };
 
 static const char searchctl_optstring[] = "+:c:H:hp:U:V";
@@ -64,6 +73,14 @@ static const struct option searchctl_longopts[] = {
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
 	{ "version",	no_argument,		NULL,	'V' },
+	{ "cacert",	required_argument,	NULL,	SEARCHCTL_OPT_CACERT },
+	{ "cert",	required_argument,	NULL,	SEARCHCTL_OPT_CERT },
+	{ "insecure",	no_argument,		NULL,
+	    SEARCHCTL_OPT_INSECURE },
+	{ "key",	required_argument,	NULL,	SEARCHCTL_OPT_KEY },
+	{ "servername",	required_argument,	NULL,
+	    SEARCHCTL_OPT_SERVERNAME },
+	{ "tls",	no_argument,		NULL,	SEARCHCTL_OPT_TLS },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -84,6 +101,14 @@ static const struct option searchctl_bench_longopts[] = {
 	{ "requests",	required_argument,	NULL,	'n' },
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
+	{ "cacert",	required_argument,	NULL,	SEARCHCTL_OPT_CACERT },
+	{ "cert",	required_argument,	NULL,	SEARCHCTL_OPT_CERT },
+	{ "insecure",	no_argument,		NULL,
+	    SEARCHCTL_OPT_INSECURE },
+	{ "key",	required_argument,	NULL,	SEARCHCTL_OPT_KEY },
+	{ "servername",	required_argument,	NULL,
+	    SEARCHCTL_OPT_SERVERNAME },
+	{ "tls",	no_argument,		NULL,	SEARCHCTL_OPT_TLS },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -132,10 +157,34 @@ static const char searchctl_usage_text[] =
 "  -h, --help         print this help\n"
 "  -V, --version      print the version\n"
 "\n"
+"TLS options (before the command, or right after it; bench too):\n"
+"      --tls          speak TLS (1.2 or later) to a \"listen ... tls\" port;\n"
+"                     the server's certificate chain and name are verified\n"
+"      --cacert FILE  trust the CA certificates in FILE (PEM) instead of\n"
+"                     the system's default CA store\n"
+"      --cert FILE    present the client certificate in FILE (PEM, with\n"
+"                     its chain), for servers with tls_client_ca\n"
+"      --key FILE     the private key of --cert (PEM; default: in the\n"
+"                     --cert file)\n"
+"      --servername NAME\n"
+"                     the name the server's certificate must carry, also\n"
+"                     sent as SNI unless it is an IP address (default: the\n"
+"                     host connected to); with -U it is required, unless\n"
+"                     --insecure\n"
+"      --insecure     DANGEROUS: do not verify the server's certificate or\n"
+"                     name (like curl -k); anyone in the path can read and\n"
+"                     change the traffic.  For tests only\n"
+"  These need --tls (or a tls listen line from the configuration file).\n"
+"  Each connection, including batch reconnects, does a full handshake\n"
+"  within --timeout.  A failed handshake prints the reason,\n"
+"  e.g. \"TLS handshake failed: certificate verify failed (self-signed\n"
+"  certificate)\", and exits 69.\n"
+"\n"
 "Where to connect: -U, or -H and -p, when given.  Otherwise the first\n"
-"listen address of the configuration file; when the default file cannot be\n"
-"read, 127.0.0.1:65432, silently; when it cannot be parsed, the same, after\n"
-"a warning.  A file named with -c must be readable and valid.\n"
+"listen address of the configuration file (with TLS if that line ends in\n"
+"tls); when the default file cannot be read, 127.0.0.1:65432, silently;\n"
+"when it cannot be parsed, the same, after a warning.  A file named with\n"
+"-c must be readable and valid.\n"
 "\n"
 "Output: text from the server is printed safely: control characters,\n"
 "invalid UTF-8 and terminal-rewriting code points are shown as \\xNN (and\n"
@@ -155,8 +204,9 @@ static const char searchctl_usage_text[] =
 "      --json           print the report as one JSON object: address,\n"
 "                       mode, latency_from (\"send\" or \"due\"),\n"
 "                       duration_s, sent, completed, errors, unsent,\n"
-"                       aborted, requests_per_s and latency_us (min, p50,\n"
-"                       p90, p99, p99.9, max, mean)\n"
+"                       aborted, requests_per_s, latency_us (min, p50,\n"
+"                       p90, p99, p99.9, max, mean) and tls; with --tls\n"
+"                       also handshakes and handshake_us (the same keys)\n"
 "  --config FILE, -H, -p, -U and --timeout work as above; a request not\n"
 "  answered within --timeout counts as an error.  The report gives\n"
 "  requests/s, sent, completed and errors (completed + errors = sent), and\n"
@@ -170,6 +220,10 @@ static const char searchctl_usage_text[] =
 "  when it is a terminal.\n"
 "  Bench stops by itself after -n or -d, and early when no reply arrives\n"
 "  for --timeout seconds.\n"
+"  With --tls every connection shares one TLS context and does a full\n"
+"  handshake (no session resumption; with --reconnect, one per -P\n"
+"  requests).  Handshakes are timed apart and reported on their own line;\n"
+"  the time a request waited for one is not in its latency.\n"
 "\n"
 "Exit status:\n"
 "  0   answered: found, pong, stats, a binary reply; batch: every query\n"
@@ -178,8 +232,10 @@ static const char searchctl_usage_text[] =
 "      reply from the server (its message is printed on standard error);\n"
 "      batch: some query had no match or an error; bench: some requests\n"
 "      failed\n"
-"  2   usage error, or a bad -c file\n"
-"  69  cannot connect, or the server closed or stopped answering\n"
+"  2   usage error, or a bad -c file, or a --cacert, --cert or --key\n"
+"      file that cannot be loaded\n"
+"  69  cannot connect, a failed TLS handshake, or the server closed or\n"
+"      stopped answering\n"
 "  70  a reply that cannot be decoded (bad framing, bad JSON), or output\n"
 "      that cannot be written\n"
 "Every failure prints one line on standard error naming the address and\n"
@@ -189,12 +245,15 @@ static const char searchctl_usage_text[] =
 "  searchctl search morpheus\n"
 "  searchctl -H ::1 -p 7000 search white rabbit\n"
 "  searchctl -U /run/searchd/searchd.sock ping\n"
+"  searchctl --tls --cacert ca.pem -H search.example.com ping\n"
+"  searchctl --tls --cacert ca.pem --cert me.pem --key me.key stats\n"
 "  searchctl --json search ring | jq -r .result\n"
 "  searchctl search - < queries.txt > results.txt\n"
 "  searchctl 127.0.0.1 65432 search morpheus\n"
 "  searchctl 127.0.0.1 65432 binary X\n"
 "  searchctl bench -c 100 -P 16 -d 10\n"
-"  searchctl bench -r 20000 -d 30 --json\n";
+"  searchctl bench -r 20000 -d 30 --json\n"
+"  searchctl --tls --cacert ca.pem bench --reconnect -c 20 -n 5000\n";
 
 static int searchctl_usage_error(const char *, ...)
     __attribute__((format(printf, 1, 2)));
@@ -286,6 +345,24 @@ searchctl_option(struct searchctl_opts *o, int opt, char **argv)
 	case SEARCHCTL_OPT_JSON:
 		o->json = 1;
 		break;
+	case SEARCHCTL_OPT_TLS:
+		o->tls.enabled = 1;
+		break;
+	case SEARCHCTL_OPT_CACERT:
+		o->tls.cacert = optarg;
+		break;
+	case SEARCHCTL_OPT_CERT:
+		o->tls.cert = optarg;
+		break;
+	case SEARCHCTL_OPT_KEY:
+		o->tls.key = optarg;
+		break;
+	case SEARCHCTL_OPT_INSECURE:
+		o->tls.insecure = 1;
+		break;
+	case SEARCHCTL_OPT_SERVERNAME:
+		o->tls.servername = optarg;
+		break;
 	case SEARCHCTL_OPT_TIMEOUT:
 		if (searchctl_seconds(optarg, "--timeout", &o->timeout) != 0)
 			return CLIENT_EXIT_USAGE;
@@ -323,9 +400,12 @@ searchctl_options(struct searchctl_opts *o, int argc, char **argv, int *next)
 	return -1;
 }
 
-/* The first listen address of the configuration file, or the default. */
+/*
+ * The first listen address of the configuration file, or the default.  A
+ * tls listener turns TLS on: it cannot be spoken to in plaintext.
+ */
 static int
-searchctl_config_addr(const struct searchctl_opts *o, struct addr *a)
+searchctl_config_addr(struct searchctl_opts *o, struct addr *a)
 {
 	const char *path = o->config ? o->config : CONFIG_DEFAULT_PATH;
 	struct config cf;
@@ -345,6 +425,8 @@ searchctl_config_addr(const struct searchctl_opts *o, struct addr *a)
 	}
 	config_finish(&cf);
 	*a = cf.listens[0].addr;
+	if (cf.listens[0].tls)
+		o->tls.enabled = 1;
 	/* A daemon listening on every address is reachable on loopback. */
 	if (!a->is_unix && a->host[0] == '\0')
 		strcpy(a->host, ADDR_DEFAULT_HOST);
@@ -354,7 +436,7 @@ searchctl_config_addr(const struct searchctl_opts *o, struct addr *a)
 
 /* Where to connect; returns -1 to go on or an exit status. */
 static int
-searchctl_address(const struct searchctl_opts *o, struct addr *a)
+searchctl_address(struct searchctl_opts *o, struct addr *a)
 {
 	char why[256];
 
@@ -376,6 +458,45 @@ searchctl_address(const struct searchctl_opts *o, struct addr *a)
 	    o->port ? o->port : ADDR_DEFAULT_PORT, a, why, sizeof(why)) == -1)
 		return searchctl_usage_error("%s", why);
 	return -1;
+}
+
+/*
+ * Sets up TLS for a in *t and points o->tls_ctx at it, when --tls was
+ * given.  Returns -1 to go on or an exit status.
+ */
+static int
+searchctl_tls_init(struct searchctl_opts *o, const struct addr *a,
+    struct client_tls *t)
+{
+	const struct client_tls_opts *to = &o->tls;
+	const char *stray;
+	char why[512];
+
+	if (!to->enabled) {
+		stray = to->cacert ? "--cacert" : to->cert ? "--cert" :
+		    to->key ? "--key" : to->servername ? "--servername" :
+		    to->insecure ? "--insecure" : NULL;
+		/* Never send in plaintext what was meant to be protected. */
+		if (stray != NULL)
+			return searchctl_usage_error("%s needs --tls", stray);
+		return -1;
+	}
+	if (to->key != NULL && to->cert == NULL)
+		return searchctl_usage_error("--key needs --cert");
+	if (client_tls_init(t, to, a, why, sizeof(why)) == -1) {
+		warnx("%s", why);
+		return CLIENT_EXIT_USAGE;
+	}
+	o->tls_ctx = t;
+	return -1;
+}
+
+static void
+searchctl_tls_free(struct searchctl_opts *o)
+{
+	if (o->tls_ctx != NULL)
+		client_tls_free(o->tls_ctx);
+	o->tls_ctx = NULL;
 }
 
 static int
@@ -694,7 +815,7 @@ searchctl_one(const struct searchctl_opts *o, const struct addr *a,
 	enum client_status st;
 	int rc;
 
-	client_init(&c, a, searchctl_timeout_ms(o));
+	client_init(&c, a, o->tls_ctx, searchctl_timeout_ms(o));
 	if (client_queue(&c, ctype, encoding, content, len, -1) == -1) {
 		client_free(&c);
 		return searchctl_usage_error("request too large");
@@ -904,7 +1025,7 @@ searchctl_batch(const struct searchctl_opts *o, const struct addr *a)
 	int rc;
 
 	memset(&bt, 0, sizeof(bt));
-	client_init(&bt.c, a, searchctl_timeout_ms(o));
+	client_init(&bt.c, a, o->tls_ctx, searchctl_timeout_ms(o));
 	buf_init(&bt.content);
 	/* Someone typing wants each answer before the next question. */
 	bt.interactive = isatty(STDIN_FILENO);
@@ -918,8 +1039,9 @@ searchctl_batch(const struct searchctl_opts *o, const struct addr *a)
 
 /* The tutorial's app-client.py: HOST PORT ACTION VALUE. */
 static int
-searchctl_tutorial(const struct searchctl_opts *o, char **argv)
+searchctl_tutorial(struct searchctl_opts *o, char **argv)
 {
+	struct client_tls tls;
 	struct addr a;
 	struct buf content;
 	char why[256];
@@ -930,14 +1052,20 @@ searchctl_tutorial(const struct searchctl_opts *o, char **argv)
 		    "be combined with -H, -p or -U");
 	if (addr_from_host_port(argv[0], argv[1], &a, why, sizeof(why)) == -1)
 		return searchctl_usage_error("%s", why);
+	if ((rc = searchctl_tls_init(o, &a, &tls)) != -1)
+		return rc;
 	if (strcmp(argv[2], "search") == 0)
-		return searchctl_search(o, &a, 1, argv + 3);
-	buf_init(&content);
-	buf_adds(&content, argv[2]);
-	buf_adds(&content, argv[3]);
-	rc = searchctl_one(o, &a, SEARCHCTL_BINARY, CLIENT_CTYPE_BINARY,
-	    CLIENT_ENCODING_BINARY, content.data, content.len);
-	buf_free(&content);
+		rc = searchctl_search(o, &a, 1, argv + 3);
+	else {
+		buf_init(&content);
+		buf_adds(&content, argv[2]);
+		buf_adds(&content, argv[3]);
+		rc = searchctl_one(o, &a, SEARCHCTL_BINARY,
+		    CLIENT_CTYPE_BINARY, CLIENT_ENCODING_BINARY, content.data,
+		    content.len);
+		buf_free(&content);
+	}
+	searchctl_tls_free(o);
 	return rc;
 }
 
@@ -989,6 +1117,7 @@ searchctl_bench_option(struct searchctl_opts *o, struct bench_opts *b,
 static int
 searchctl_bench(struct searchctl_opts *o, int argc, char **argv)
 {
+	struct client_tls tls;
 	struct bench_opts b;
 	int opt, rc;
 
@@ -1008,11 +1137,15 @@ searchctl_bench(struct searchctl_opts *o, int argc, char **argv)
 		return searchctl_usage_error("bench: -n and -d are exclusive");
 	if (b.duration == 0 && b.requests == 0)
 		b.requests = BENCH_REQUESTS;
-	if ((rc = searchctl_address(o, &b.addr)) != -1)
+	if ((rc = searchctl_address(o, &b.addr)) != -1 ||
+	    (rc = searchctl_tls_init(o, &b.addr, &tls)) != -1)
 		return rc;
 	b.timeout = o->timeout;
 	b.json = o->json;
-	return bench_run(&b);
+	b.tls = o->tls_ctx;
+	rc = bench_run(&b);
+	searchctl_tls_free(o);
+	return rc;
 }
 
 static int
@@ -1057,9 +1190,31 @@ searchctl_words(enum searchctl_cmd cmd, int nwords)
 }
 
 static int
+searchctl_dispatch(const struct searchctl_opts *o, enum searchctl_cmd cmd,
+    const struct addr *a, int argc, char **argv)
+{
+	switch (cmd) {
+	case SEARCHCTL_SEARCH:
+		if (argc == 1 && strcmp(argv[0], "-") == 0)
+			return searchctl_batch(o, a);
+		return searchctl_search(o, a, argc, argv);
+	case SEARCHCTL_PING:
+		return searchctl_action(o, a, cmd, "ping");
+	case SEARCHCTL_STATS:
+		return searchctl_action(o, a, cmd, "stats");
+	case SEARCHCTL_BINARY:
+		return searchctl_one(o, a, cmd, CLIENT_CTYPE_BINARY,
+		    CLIENT_ENCODING_BINARY, argv[0], strlen(argv[0]));
+	default:
+		return CLIENT_EXIT_USAGE;
+	}
+}
+
+static int
 searchctl_run(struct searchctl_opts *o, enum searchctl_cmd cmd, int argc,
     char **argv)
 {
+	struct client_tls tls;
 	struct addr a;
 	int next, rc;
 
@@ -1067,25 +1222,12 @@ searchctl_run(struct searchctl_opts *o, enum searchctl_cmd cmd, int argc,
 		return searchctl_bench(o, argc, argv);
 	if ((rc = searchctl_options(o, argc, argv, &next)) != -1 ||
 	    (rc = searchctl_words(cmd, argc - next)) != -1 ||
-	    (rc = searchctl_address(o, &a)) != -1)
+	    (rc = searchctl_address(o, &a)) != -1 ||
+	    (rc = searchctl_tls_init(o, &a, &tls)) != -1)
 		return rc;
-	argv += next;
-	argc -= next;
-	switch (cmd) {
-	case SEARCHCTL_SEARCH:
-		if (argc == 1 && strcmp(argv[0], "-") == 0)
-			return searchctl_batch(o, &a);
-		return searchctl_search(o, &a, argc, argv);
-	case SEARCHCTL_PING:
-		return searchctl_action(o, &a, cmd, "ping");
-	case SEARCHCTL_STATS:
-		return searchctl_action(o, &a, cmd, "stats");
-	case SEARCHCTL_BINARY:
-		return searchctl_one(o, &a, cmd, CLIENT_CTYPE_BINARY,
-		    CLIENT_ENCODING_BINARY, argv[0], strlen(argv[0]));
-	default:
-		return CLIENT_EXIT_USAGE;
-	}
+	rc = searchctl_dispatch(o, cmd, &a, argc - next, argv + next);
+	searchctl_tls_free(o);
+	return rc;
 }
 
 /* Output lost to a full disk or a closed pipe must not look like success. */
