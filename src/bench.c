@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <json-c/json.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -28,6 +27,7 @@
 #include "client.h"
 #include "frame.h"
 #include "histogram.h"
+#include "jscan.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -101,7 +101,6 @@ struct bench {
 	struct event		*tick;
 	struct event		*pace;		/* open loop: next one due */
 	struct event		*end;		/* -d */
-	json_tokener		*tok;
 
 	struct buf		*frames;	/* a request per query */
 	size_t			 nframes;
@@ -260,7 +259,7 @@ bench_conn_close(struct bench_conn *c)
 	c->out_off = 0;
 	buf_reset(&c->in);
 	c->in_off = 0;
-	frame_parser_clear(&c->parser);
+	frame_parser_init(&c->parser, CLIENT_REPLY_MAX);
 	if (c->dirty)
 		TAILQ_REMOVE(&c->b->dirty, c, dirty_entry);
 	c->dirty = 0;
@@ -533,25 +532,28 @@ bench_pump(struct bench *b)
 	bench_finish_if_done(b);
 }
 
+static int
+bench_error_member(void *arg, const struct jscan_value *key,
+    const struct jscan_value *v)
+{
+	return jscan_string_eq(key, "error");
+}
+
 /* An error reply is an answer, but not a success. */
 static int
 bench_reply_ok(struct bench *b, const struct frame_msg *msg)
 {
-	json_object *obj, *err;
 	int ok;
 
-	if (strcmp(msg->content_type, CLIENT_CTYPE_JSON) != 0)
+	if (!frame_str_eq(&msg->content_type, CLIENT_CTYPE_JSON))
 		return 1;
-	json_tokener_reset(b->tok);
-	obj = json_tokener_parse_ex(b->tok, (const char *)msg->content,
-	    (int)msg->content_length);
-	ok = obj != NULL && json_object_is_type(obj, json_type_object) &&
-	    !json_object_object_get_ex(obj, "error", &err);
+	/* The scan stops at an "error" member; OK means there is none. */
+	ok = jscan_object((const char *)msg->content, msg->content_length,
+	    bench_error_member, NULL) == JSCAN_OK;
 	if (!ok)
 		bench_cause(b, "%s: error reply: %.*s", b->name,
 		    (int)(msg->content_length > 200 ? 200 :
 		    msg->content_length), (const char *)msg->content);
-	json_object_put(obj);
 	return ok;
 }
 
@@ -586,26 +588,21 @@ bench_complete(struct bench_conn *c, int ok)
 static int
 bench_parse(struct bench_conn *c)
 {
-	static const uint8_t empty[1];
 	struct frame_error ferr;
-	struct frame_msg *msg;
+	struct frame_msg msg;
 	enum frame_status st;
-	const uint8_t *p;
-	size_t need;
 
-	while (c->in.len - c->in_off >= (need = frame_need(&c->parser))) {
-		p = need ? (uint8_t *)c->in.data + c->in_off : empty;
-		st = frame_parse(&c->parser, p, need, &msg, &ferr);
-		c->in_off += need;
-		if (st == FRAME_FATAL || (st == FRAME_READY && c->len == 0)) {
+	while ((st = frame_parse(&c->parser, (uint8_t *)c->in.data +
+	    c->in_off, c->in.len - c->in_off, &msg, &ferr)) != FRAME_MORE) {
+		if (st == FRAME_FATAL || c->len == 0) {
 			bench_cause(c->b, "%s: bad reply: %s", c->b->name,
 			    st == FRAME_FATAL ? ferr.message :
 			    "a reply to no request");
 			bench_conn_fail(c);
 			return 0;
 		}
-		if (st == FRAME_READY && !bench_complete(c,
-		    bench_reply_ok(c->b, msg)))
+		c->in_off += msg.size;
+		if (!bench_complete(c, bench_reply_ok(c->b, &msg)))
 			return 0;
 	}
 	if (c->in_off == c->in.len) {
@@ -710,7 +707,7 @@ bench_read(struct bench_conn *c)
 		return;
 	if (n <= 0) {
 		if (n == 0 && c->len == 0 &&
-		    !frame_partial(&c->parser, c->in.len)) {
+		    c->in.len == 0) {
 			bench_conn_close(c);	/* an idle close is no error */
 			bench_update_ready(c);
 			return;
@@ -831,7 +828,7 @@ bench_queries_file(struct bench *b, const char *path)
 		buf_json_string(&content, line, (size_t)n);
 		buf_addc(&content, '}');
 		frame_encode_header(&b->frames[b->nframes], CLIENT_CTYPE_JSON,
-		    CLIENT_ENCODING_UTF8, content.len, NULL);
+		    CLIENT_ENCODING_UTF8, content.len, NULL, 0);
 		buf_add(&b->frames[b->nframes++], content.data, content.len);
 	}
 	free(line);
@@ -860,7 +857,7 @@ bench_queries_builtin(struct bench *b)
 		    strlen(bench_builtin[i]));
 		buf_addc(&content, '}');
 		frame_encode_header(&b->frames[i], CLIENT_CTYPE_JSON,
-		    CLIENT_ENCODING_UTF8, content.len, NULL);
+		    CLIENT_ENCODING_UTF8, content.len, NULL, 0);
 		buf_add(&b->frames[i], content.data, content.len);
 	}
 	b->nframes = n;
@@ -908,7 +905,7 @@ bench_conn_init(struct bench *b, struct bench_conn *c)
 		fatalx("out of memory");
 	buf_init(&c->out);
 	buf_init(&c->in);
-	frame_parser_init(&c->parser, b->tok, CLIENT_REPLY_MAX);
+	frame_parser_init(&c->parser, CLIENT_REPLY_MAX);
 	c->reqs = xcalloc(b->o->pipeline, sizeof(*c->reqs));
 	TAILQ_INSERT_TAIL(&b->ready, c, ready_entry);
 	c->ready = 1;
@@ -951,8 +948,6 @@ bench_init(struct bench *b, const struct bench_opts *o)
 			return CLIENT_EXIT_USAGE;
 	} else
 		bench_queries_builtin(b);
-	if ((b->tok = json_tokener_new()) == NULL)
-		fatalx("out of memory");
 	b->base = bench_base(o);
 	b->tick = event_new(b->base, -1, EV_PERSIST, bench_tick_cb, b);
 	b->pace = evtimer_new(b->base, bench_pace_cb, b);
@@ -974,7 +969,6 @@ bench_free(struct bench *b)
 		event_free(b->conns[i].ev_read);
 		event_free(b->conns[i].ev_write);
 		event_free(b->conns[i].timer);
-		frame_parser_clear(&b->conns[i].parser);
 		buf_free(&b->conns[i].out);
 		buf_free(&b->conns[i].in);
 		free(b->conns[i].reqs);
@@ -991,8 +985,6 @@ bench_free(struct bench *b)
 		event_free(b->end);
 	if (b->base != NULL)
 		event_base_free(b->base);
-	if (b->tok != NULL)
-		json_tokener_free(b->tok);
 }
 
 /* Requests planned but never sent: -n's rest, or open loop's backlog. */

@@ -299,9 +299,9 @@ client_init(struct client *c, const struct addr *a,
 	c->fd = -1;
 	buf_init(&c->out);
 	buf_init(&c->in);
-	if ((c->tok = json_tokener_new()) == NULL)
-		fatalx("out of memory");
-	frame_parser_init(&c->parser, c->tok, CLIENT_REPLY_MAX);
+	buf_init(&c->ctype);
+	buf_init(&c->cenc);
+	frame_parser_init(&c->parser, CLIENT_REPLY_MAX);
 }
 
 void
@@ -315,7 +315,8 @@ client_free(struct client *c)
 	free(c->reqs);
 	buf_free(&c->out);
 	buf_free(&c->in);
-	json_tokener_free(c->tok);
+	buf_free(&c->ctype);
+	buf_free(&c->cenc);
 }
 
 void
@@ -346,7 +347,7 @@ client_close(struct client *c)
 	c->out_off = 0;
 	buf_reset(&c->in);
 	c->in_off = 0;
-	frame_parser_clear(&c->parser);
+	frame_parser_init(&c->parser, CLIENT_REPLY_MAX);
 }
 
 /* Waits until fd is ready for events; returns 0 or an errno value. */
@@ -557,17 +558,16 @@ client_queue(struct client *c, const char *content_type,
     int64_t id)
 {
 	struct client_req *r;
-	json_object *jid = NULL;
-	int rc;
+	char jid[24];
+	int rc, n = 0;
 
 	r = client_req_push(c);
 	buf_reset(&r->frame);
 	r->id = id;
-	if (id >= 0 && (jid = json_object_new_int64(id)) == NULL)
-		fatalx("out of memory");
+	if (id >= 0)
+		n = snprintf(jid, sizeof(jid), "%lld", (long long)id);
 	rc = frame_encode_header(&r->frame, content_type, content_encoding,
-	    len, jid);
-	json_object_put(jid);
+	    len, id >= 0 ? jid : NULL, (size_t)n);
 	if (rc == -1) {
 		c->reqs_len--;
 		return -1;
@@ -748,7 +748,7 @@ client_wait(struct client *c, int64_t deadline)
 		return CLIENT_OK;
 	if (n == -1 && errno == EPROTO && c->ssl != NULL)
 		return CLIENT_NETWORK;	/* client_recv said why */
-	if (frame_partial(&c->parser, c->in.len - c->in_off))
+	if (c->in.len > c->in_off)
 		return client_fail(c, CLIENT_NETWORK, "%s: connection %s in "
 		    "the middle of a reply%s", c->name, n == 0 ? "closed" :
 		    "reset", client_hint(c));
@@ -760,31 +760,52 @@ client_wait(struct client *c, int64_t deadline)
 }
 
 /* Matches a decoded reply to the oldest unanswered request. */
+/* The id a reply echoed: an integer, or -2 for anything else. */
+static int64_t
+client_reply_id(const struct frame_msg *msg)
+{
+	char tmp[24], *end;
+	long long v;
+
+	if (msg->id_len == 0 || msg->id_len >= sizeof(tmp) ||
+	    msg->id[0] == '"')
+		return -2;
+	memcpy(tmp, msg->id, msg->id_len);
+	tmp[msg->id_len] = '\0';
+	v = strtoll(tmp, &end, 10);
+	return *end == '\0' ? (int64_t)v : -2;
+}
+
+static const char *
+client_string(struct buf *b, const struct frame_str *s)
+{
+	buf_reset(b);
+	frame_str_copy(s, b);
+	buf_addc(b, '\0');
+	return b->data;
+}
+
 static enum client_status
 client_answer(struct client *c, struct frame_msg *msg,
     struct client_reply *reply)
 {
 	struct client_req *r;
-	int64_t id = -1;
 
 	if (c->reqs_len == 0)
 		return client_fail(c, CLIENT_PROTOCOL, "%s: bad reply: a reply "
 		    "to no request", c->name);
 	r = &c->reqs[c->reqs_head];
-	if (msg->id != NULL) {
-		id = json_object_is_type(msg->id, json_type_int) ?
-		    json_object_get_int64(msg->id) : -2;
-		if (id != r->id)
-			return client_fail(c, CLIENT_PROTOCOL, "%s: bad reply: "
-			    "id %s answers request %lld out of order", c->name,
-			    json_object_to_json_string(msg->id),
-			    (long long)r->id);
-	}
+	if (msg->id != NULL && client_reply_id(msg) != r->id)
+		return client_fail(c, CLIENT_PROTOCOL, "%s: bad reply: id %.*s "
+		    "answers request %lld out of order", c->name,
+		    (int)(msg->id_len > 64 ? 64 : msg->id_len), msg->id,
+		    (long long)r->id);
 	c->reqs_head = (c->reqs_head + 1) % c->reqs_cap;
 	c->reqs_len--;
 	c->replies++;
-	reply->content_type = msg->content_type;
-	reply->content_encoding = msg->content_encoding;
+	reply->content_type = client_string(&c->ctype, &msg->content_type);
+	reply->content_encoding = client_string(&c->cenc,
+	    &msg->content_encoding);
 	reply->content = msg->content;
 	reply->len = msg->content_length;
 	reply->id = r->id;
@@ -796,28 +817,24 @@ client_read(struct client *c, struct client_reply *reply)
 {
 	int64_t deadline = client_now_ms() + c->timeout_ms;
 	struct frame_error ferr;
-	struct frame_msg *msg;
+	struct frame_msg msg;
 	enum frame_status fst;
 	enum client_status st;
-	size_t need;
 
 	if (c->fd == -1)
 		return client_fail(c, CLIENT_CLOSED, "%s: not connected",
 		    c->name);
 	for (;;) {
-		need = frame_need(&c->parser);
-		if (c->in.len - c->in_off < need) {
-			if ((st = client_wait(c, deadline)) != CLIENT_OK)
-				return st;
-			continue;
-		}
 		fst = frame_parse(&c->parser, (uint8_t *)c->in.data +
-		    c->in_off, need, &msg, &ferr);
-		c->in_off += need;
+		    c->in_off, c->in.len - c->in_off, &msg, &ferr);
 		if (fst == FRAME_FATAL)
 			return client_fail(c, CLIENT_PROTOCOL, "%s: bad reply: "
 			    "%s%s", c->name, ferr.message, client_hint(c));
-		if (fst == FRAME_READY)
-			return client_answer(c, msg, reply);
+		if (fst == FRAME_READY) {
+			c->in_off += msg.size;
+			return client_answer(c, &msg, reply);
+		}
+		if ((st = client_wait(c, deadline)) != CLIENT_OK)
+			return st;
 	}
 }

@@ -107,8 +107,9 @@ struct client {
 	size_t			 out_off;
 	struct buf		 in;		/* unparsed from in_off on */
 	size_t			 in_off;
-	json_tokener		*tok;
 	struct frame_parser	 parser;
+	struct buf		 ctype;		/* the last reply's, unescaped */
+	struct buf		 cenc;
 
 	struct client_req	*reqs;		/* ring of unanswered ones */
 	size_t			 reqs_head;

@@ -46,7 +46,7 @@ conn_alloc(struct worker *w, const struct worker_fd *wfd,
 	c->fd = wfd->fd;
 	c->peer = wfd->peer;
 	c->state = CONN_READING;
-	frame_parser_init(&c->fp, w->tok, w->settings.max_message_size);
+	frame_parser_init(&c->fp, w->settings.max_message_size);
 	TAILQ_INSERT_TAIL(&w->conns, c, entry);
 	stats_add(&w->stats->connections_total, 1);
 	return c;
@@ -83,7 +83,6 @@ conn_free(struct conn *c, const char *reason)
 	}
 	conn_partial_remove(c);
 	TAILQ_REMOVE(&w->conns, c, entry);
-	frame_parser_clear(&c->fp);
 	c->io->release(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
@@ -93,15 +92,16 @@ conn_free(struct conn *c, const char *reason)
 }
 
 static void
-conn_send(struct conn *c, const struct reply *r, json_object *id)
+conn_send(struct conn *c, const struct reply *r, const char *id,
+    size_t id_len)
 {
 	struct worker *w = c->w;
 
 	buf_reset(&w->hdr);
 	if (frame_encode_header(&w->hdr, r->content_type, r->content_encoding,
-	    r->len, id) == -1)
+	    r->len, id, id_len) == -1)
 		frame_encode_header(&w->hdr, r->content_type,
-		    r->content_encoding, r->len, NULL);
+		    r->content_encoding, r->len, NULL, 0);
 	c->io->send(c, w->hdr.data, w->hdr.len);
 	c->io->send(c, r->data, r->len);
 	stats_add(&w->stats->bytes_out, w->hdr.len + r->len);
@@ -123,7 +123,7 @@ conn_answer(struct conn *c, const struct frame_msg *msg)
 		log_info("%s: request error %s: %.*s", peer, r.error_code,
 		    (int)request_clip(r.data, r.len, 300), r.data);
 	}
-	conn_send(c, &r, msg->id);
+	conn_send(c, &r, msg->id, msg->id_len);
 }
 
 /* Framing is lost: say why; the transport closes after sending it. */
@@ -139,43 +139,41 @@ conn_fatal(struct conn *c, const struct frame_error *err)
 	    err->message);
 	stats_add(&w->stats->framing_errors, 1);
 	request_error(&w->req, err->code, err->message, &r);
-	conn_send(c, &r, NULL);
+	conn_send(c, &r, NULL, 0);
 	c->state = CONN_CLOSING;
 	conn_partial_remove(c);
 }
 
 /*
- * Answers every whole message in the bytes, unit by unit, and returns how
- * many bytes it used.  Stops early when the replies waiting for the peer
- * pass CONN_OUTPUT_HIGH (state PAUSED) or framing is lost (CLOSING).
+ * Answers every whole message in the bytes and returns how many bytes it
+ * used: the rest is the start of a message still arriving.  Stops early
+ * when the replies waiting for the peer pass CONN_OUTPUT_HIGH (state
+ * PAUSED) or framing is lost (CLOSING).
  */
 size_t
 conn_consume(struct conn *c, const uint8_t *data, size_t len)
 {
 	struct frame_error err;
-	struct frame_msg *msg;
-	size_t off = 0, need;
+	struct frame_msg msg;
+	size_t off = 0;
 
-	while (c->state == CONN_READING) {
+	while (c->state == CONN_READING && off < len) {
 		if (c->io->pending(c) > CONN_OUTPUT_HIGH) {
 			c->state = CONN_PAUSED;
 			break;
 		}
-		need = frame_need(&c->fp);
-		if (len - off < need)
-			break;
-		switch (frame_parse(&c->fp, data + off, need, &msg, &err)) {
+		switch (frame_parse(&c->fp, data + off, len - off, &msg, &err)) {
 		case FRAME_FATAL:
 			conn_fatal(c, &err);
 			return off;
-		case FRAME_READY:
-			conn_answer(c, msg);
-			break;
 		case FRAME_MORE:
+			return off;
+		case FRAME_READY:
+			conn_answer(c, &msg);
+			off += msg.size;
+			stats_add(&c->w->stats->bytes_in, msg.size);
 			break;
 		}
-		off += need;
-		stats_add(&c->w->stats->bytes_in, need);
 	}
 	return off;
 }
@@ -187,7 +185,7 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 void
 conn_settle(struct conn *c, size_t buffered)
 {
-	if (c->state == CONN_READING && frame_partial(&c->fp, buffered))
+	if (c->state == CONN_READING && buffered > 0)
 		conn_partial_add(c);
 	else
 		conn_partial_remove(c);

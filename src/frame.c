@@ -4,6 +4,31 @@
 #include <string.h>
 
 #include "frame.h"
+#include "jscan.h"
+
+/* Problems that leave the framing intact; the message is still answered. */
+static const struct frame_error frame_bad_byteorder = {
+	"bad_byteorder", "byteorder must be \"little\" or \"big\""
+};
+static const struct frame_error frame_bad_id = {
+	"bad_id", "id must be a string or an integer"
+};
+
+/* The header members frame_parse reads; the last of each name wins. */
+struct frame_fields {
+	struct jscan_value	byteorder;
+	struct jscan_value	content_type;
+	struct jscan_value	content_encoding;
+	struct jscan_value	content_length;
+	struct jscan_value	id;
+	unsigned		seen;
+};
+
+#define FRAME_SEEN_BYTEORDER	0x01
+#define FRAME_SEEN_TYPE		0x02
+#define FRAME_SEEN_ENCODING	0x04
+#define FRAME_SEEN_LENGTH	0x08
+#define FRAME_SEEN_ID		0x10
 
 static void
 frame_error_set(struct frame_error *err, const char *code, const char *fmt,
@@ -21,200 +46,196 @@ frame_error_set(struct frame_error *err, const char *code, const char *fmt,
 	va_end(ap);
 }
 
-/* Problems that leave the framing intact; the message is still answered. */
-static const struct frame_error frame_bad_byteorder = {
-	"bad_byteorder", "byteorder must be \"little\" or \"big\""
-};
-static const struct frame_error frame_bad_id = {
-	"bad_id", "id must be a string or an integer"
-};
-
 void
-frame_parser_init(struct frame_parser *p, json_tokener *tok,
-    size_t max_content)
+frame_parser_init(struct frame_parser *p, size_t max_content)
 {
-	memset(p, 0, sizeof(*p));
-	p->tok = tok;
 	p->max_content = max_content;
-	p->state = FRAME_STATE_PREFIX;
 	p->need = FRAME_PREFIX_LEN;
+	p->header_ok = 0;
 }
 
-void
-frame_parser_clear(struct frame_parser *p)
+static int
+frame_member(void *arg, const struct jscan_value *k,
+    const struct jscan_value *v)
 {
-	if (p->header != NULL)
-		json_object_put(p->header);
-	p->header = NULL;
-	memset(&p->msg, 0, sizeof(p->msg));
-	p->state = FRAME_STATE_PREFIX;
-	p->need = FRAME_PREFIX_LEN;
+	struct frame_fields *f = arg;
+
+	if (jscan_string_eq(k, "byteorder")) {
+		f->byteorder = *v;
+		f->seen |= FRAME_SEEN_BYTEORDER;
+	} else if (jscan_string_eq(k, "content-type")) {
+		f->content_type = *v;
+		f->seen |= FRAME_SEEN_TYPE;
+	} else if (jscan_string_eq(k, "content-encoding")) {
+		f->content_encoding = *v;
+		f->seen |= FRAME_SEEN_ENCODING;
+	} else if (jscan_string_eq(k, "content-length")) {
+		f->content_length = *v;
+		f->seen |= FRAME_SEEN_LENGTH;
+	} else if (jscan_string_eq(k, "id")) {
+		f->id = *v;
+		f->seen |= FRAME_SEEN_ID;
+	}
+	return 0;
 }
 
-size_t
-frame_need(const struct frame_parser *p)
-{
-	return p->need;
-}
-
-int
-frame_partial(const struct frame_parser *p, size_t buffered)
-{
-	return p->state != FRAME_STATE_PREFIX || buffered > 0;
-}
-
-static json_object *
-frame_get(json_object *hdr, const char *key, json_type type,
+static int
+frame_require(const struct frame_fields *f, unsigned bit, const char *key,
+    const struct jscan_value *v, enum jscan_type type,
     struct frame_error *err)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(hdr, key, &v)) {
+	if ((f->seen & bit) == 0) {
 		frame_error_set(err, "bad_header",
 		    "header is missing required key \"%s\"", key);
-		return NULL;
+		return -1;
 	}
-	if (!json_object_is_type(v, type)) {
+	if (v->type != type || (type == JSCAN_NUMBER && !v->integral)) {
 		frame_error_set(err, "bad_header",
 		    "header key \"%s\" must be %s", key,
-		    type == json_type_int ? "an integer" : "a string");
-		return NULL;
+		    type == JSCAN_NUMBER ? "an integer" : "a string");
+		return -1;
 	}
-	return v;
+	return 0;
 }
 
-/* Checks the header and fills p->msg; the content is not yet known. */
+/* Reads and checks the header; its length is known and it is all here. */
 static enum frame_status
-frame_header_check(struct frame_parser *p, struct frame_error *err)
+frame_header(struct frame_parser *p, const uint8_t *hdr, size_t hlen,
+    struct frame_fields *f, struct frame_error *err)
 {
-	json_object *bo, *ct, *ce, *cl, *id;
-	const char *order;
-	int64_t len;
+	const struct jscan_value *cl = &f->content_length;
+	enum jscan_error e;
 
-	if ((bo = frame_get(p->header, "byteorder", json_type_string,
-	    err)) == NULL ||
-	    (ct = frame_get(p->header, "content-type", json_type_string,
-	    err)) == NULL ||
-	    (ce = frame_get(p->header, "content-encoding", json_type_string,
-	    err)) == NULL ||
-	    (cl = frame_get(p->header, "content-length", json_type_int,
-	    err)) == NULL)
+	memset(f, 0, sizeof(*f));
+	if ((e = jscan_object((const char *)hdr, hlen, frame_member, f)) !=
+	    JSCAN_OK) {
+		frame_error_set(err, "bad_header", "header is %s",
+		    e == JSCAN_NOT_OBJECT ? "not a JSON object" :
+		    e == JSCAN_UTF8 ? "not valid UTF-8" : "not valid JSON");
 		return FRAME_FATAL;
-
-	len = json_object_get_int64(cl);
-	if (len < 0) {
+	}
+	if (frame_require(f, FRAME_SEEN_BYTEORDER, "byteorder", &f->byteorder,
+	    JSCAN_STRING, err) == -1 ||
+	    frame_require(f, FRAME_SEEN_TYPE, "content-type",
+	    &f->content_type, JSCAN_STRING, err) == -1 ||
+	    frame_require(f, FRAME_SEEN_ENCODING, "content-encoding",
+	    &f->content_encoding, JSCAN_STRING, err) == -1 ||
+	    frame_require(f, FRAME_SEEN_LENGTH, "content-length", cl,
+	    JSCAN_NUMBER, err) == -1)
+		return FRAME_FATAL;
+	if (cl->p[0] == '-' && !(cl->fits && cl->i == 0)) {
 		frame_error_set(err, "bad_header",
-		    "content-length %lld is negative", (long long)len);
+		    "content-length %.*s is negative", (int)(cl->len > 24 ? 24 :
+		    cl->len), cl->p);
 		return FRAME_FATAL;
 	}
-	if ((uint64_t)len > p->max_content) {
+	if (!cl->fits || (uint64_t)cl->i > p->max_content) {
 		frame_error_set(err, "too_large",
-		    "content-length %lld exceeds max_message_size %zu",
-		    (long long)len, p->max_content);
+		    "content-length %.*s exceeds max_message_size %zu",
+		    (int)(cl->len > 24 ? 24 : cl->len), cl->p, p->max_content);
 		return FRAME_FATAL;
 	}
-
-	p->msg.content_type = json_object_get_string(ct);
-	p->msg.content_encoding = json_object_get_string(ce);
-	p->msg.content_length = (size_t)len;
-	p->msg.soft_error = NULL;
-
-	order = json_object_get_string(bo);
-	if (strcmp(order, "big") == 0)
-		p->msg.byteorder = FRAME_BYTEORDER_BIG;
-	else if (strcmp(order, "little") == 0)
-		p->msg.byteorder = FRAME_BYTEORDER_LITTLE;
-	else
-		p->msg.soft_error = &frame_bad_byteorder;
-
-	p->msg.id = NULL;
-	if (json_object_object_get_ex(p->header, "id", &id)) {
-		if (json_object_is_type(id, json_type_string) ||
-		    json_object_is_type(id, json_type_int))
-			p->msg.id = id;
-		else if (p->msg.soft_error == NULL)
-			p->msg.soft_error = &frame_bad_id;
-	}
+	p->need = FRAME_PREFIX_LEN + hlen + (size_t)cl->i;
+	p->header_ok = 1;
 	return FRAME_MORE;
 }
 
-static enum frame_status
-frame_parse_header(struct frame_parser *p, const uint8_t *data, size_t len,
-    struct frame_error *err)
+static void
+frame_str_set(struct frame_str *s, const struct jscan_value *v)
 {
-	json_object *obj;
-	enum json_tokener_error jerr;
+	s->p = v->p;
+	s->len = v->len;
+	s->escaped = v->escaped;
+}
 
-	json_tokener_reset(p->tok);
-	json_tokener_set_flags(p->tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	obj = json_tokener_parse_ex(p->tok, (const char *)data, (int)len);
-	jerr = json_tokener_get_error(p->tok);
-	if (obj == NULL || jerr != json_tokener_success) {
-		if (jerr == json_tokener_continue)
-			frame_error_set(err, "bad_header",
-			    "header is truncated JSON");
-		else
-			frame_error_set(err, "bad_header",
-			    "header is not valid UTF-8 JSON: %s",
-			    json_tokener_error_desc(jerr));
-		json_object_put(obj);
-		return FRAME_FATAL;
-	}
-	if (json_tokener_get_parse_end(p->tok) != len) {
-		frame_error_set(err, "bad_header",
-		    "header has bytes after the JSON value");
-		json_object_put(obj);
-		return FRAME_FATAL;
-	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		frame_error_set(err, "bad_header",
-		    "header is not a JSON object");
-		json_object_put(obj);
-		return FRAME_FATAL;
-	}
-	p->header = obj;
-	return frame_header_check(p, err);
+/* The message is all here: describe it. */
+static void
+frame_fill(const struct frame_fields *f, const uint8_t *data, size_t hlen,
+    struct frame_msg *msg)
+{
+	const struct jscan_value *id = &f->id;
+
+	memset(msg, 0, sizeof(*msg));
+	frame_str_set(&msg->content_type, &f->content_type);
+	frame_str_set(&msg->content_encoding, &f->content_encoding);
+	msg->content = data + FRAME_PREFIX_LEN + hlen;
+	msg->content_length = (size_t)f->content_length.i;
+	msg->size = FRAME_PREFIX_LEN + hlen + msg->content_length;
+	if (jscan_string_eq(&f->byteorder, "big"))
+		msg->byteorder = FRAME_BYTEORDER_BIG;
+	else if (jscan_string_eq(&f->byteorder, "little"))
+		msg->byteorder = FRAME_BYTEORDER_LITTLE;
+	else
+		msg->soft_error = &frame_bad_byteorder;
+	if ((f->seen & FRAME_SEEN_ID) == 0)
+		return;
+	if (id->type == JSCAN_STRING) {
+		/* The literal with its quotes, echoed as it came. */
+		msg->id = id->p - 1;
+		msg->id_len = id->len + 2;
+	} else if (id->type == JSCAN_NUMBER && id->integral) {
+		msg->id = id->p;
+		msg->id_len = id->len;
+	} else if (msg->soft_error == NULL)
+		msg->soft_error = &frame_bad_id;
 }
 
 enum frame_status
 frame_parse(struct frame_parser *p, const uint8_t *data, size_t len,
-    struct frame_msg **msgp, struct frame_error *err)
+    struct frame_msg *msg, struct frame_error *err)
 {
-	enum frame_status st;
+	struct frame_fields f;
+	size_t hlen;
 
-	*msgp = NULL;
-	if (len < p->need) {
-		frame_error_set(err, "internal", "short unit");
+	if (len < FRAME_PREFIX_LEN || len < p->need)
+		return FRAME_MORE;
+	hlen = (size_t)data[0] << 8 | data[1];
+	if (hlen == 0) {
+		frame_error_set(err, "bad_frame", "header length is 0");
 		return FRAME_FATAL;
 	}
-	switch (p->state) {
-	case FRAME_STATE_PREFIX:
-		if (p->header != NULL)
-			frame_parser_clear(p);
-		p->need = (size_t)data[0] << 8 | data[1];
-		if (p->need == 0) {
-			frame_error_set(err, "bad_frame",
-			    "header length is 0");
-			return FRAME_FATAL;
-		}
-		p->state = FRAME_STATE_HEADER;
+	if (len < FRAME_PREFIX_LEN + hlen) {
+		p->need = FRAME_PREFIX_LEN + hlen;
 		return FRAME_MORE;
-	case FRAME_STATE_HEADER:
-		if ((st = frame_parse_header(p, data, p->need, err)) != FRAME_MORE)
-			return st;
-		p->state = FRAME_STATE_CONTENT;
-		p->need = p->msg.content_length;
-		return FRAME_MORE;
-	case FRAME_STATE_CONTENT:
-		p->msg.content = data;
-		*msgp = &p->msg;
-		p->state = FRAME_STATE_PREFIX;
-		p->need = FRAME_PREFIX_LEN;
-		return FRAME_READY;
 	}
-	frame_error_set(err, "internal", "bad parser state");
-	return FRAME_FATAL;
+	/* A header already checked is read again only once it is needed. */
+	if (!p->header_ok) {
+		if (frame_header(p, data + FRAME_PREFIX_LEN, hlen, &f, err) ==
+		    FRAME_FATAL)
+			return FRAME_FATAL;
+		if (len < p->need)
+			return FRAME_MORE;
+	} else
+		frame_header(p, data + FRAME_PREFIX_LEN, hlen, &f, err);
+	frame_fill(&f, data, hlen, msg);
+	frame_parser_init(p, p->max_content);
+	return FRAME_READY;
+}
+
+int
+frame_str_eq(const struct frame_str *s, const char *lit)
+{
+	struct jscan_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = JSCAN_STRING;
+	v.p = s->p;
+	v.len = s->len;
+	v.escaped = s->escaped;
+	return jscan_string_eq(&v, lit);
+}
+
+void
+frame_str_copy(const struct frame_str *s, struct buf *out)
+{
+	struct jscan_value v;
+
+	memset(&v, 0, sizeof(v));
+	v.type = JSCAN_STRING;
+	v.p = s->p;
+	v.len = s->len;
+	v.escaped = s->escaped;
+	jscan_unescape(&v, out);
 }
 
 const char *
@@ -227,32 +248,23 @@ frame_host_byteorder(void)
 
 int
 frame_encode_header(struct buf *out, const char *content_type,
-    const char *content_encoding, size_t len, json_object *id)
+    const char *content_encoding, size_t len, const char *id, size_t id_len)
 {
 	size_t start = out->len, hdrlen;
 
 	buf_add(out, "\0\0", FRAME_PREFIX_LEN);
-	buf_add(out, "{", 1);
-	buf_json_key(out, "byteorder");
+	buf_add(out, "{\"byteorder\": ", 14);
 	buf_json_string(out, frame_host_byteorder(),
 	    strlen(frame_host_byteorder()));
-	buf_add(out, ", ", 2);
-	buf_json_key(out, "content-type");
+	buf_add(out, ", \"content-type\": ", 18);
 	buf_json_string(out, content_type, strlen(content_type));
-	buf_add(out, ", ", 2);
-	buf_json_key(out, "content-encoding");
+	buf_add(out, ", \"content-encoding\": ", 22);
 	buf_json_string(out, content_encoding, strlen(content_encoding));
-	buf_add(out, ", ", 2);
-	buf_json_key(out, "content-length");
+	buf_add(out, ", \"content-length\": ", 20);
 	buf_json_uint(out, len);
 	if (id != NULL) {
-		buf_add(out, ", ", 2);
-		buf_json_key(out, "id");
-		if (json_object_is_type(id, json_type_int))
-			buf_json_int(out, json_object_get_int64(id));
-		else
-			buf_json_string(out, json_object_get_string(id),
-			    (size_t)json_object_get_string_len(id));
+		buf_add(out, ", \"id\": ", 8);
+		buf_add(out, id, id_len);
 	}
 	buf_add(out, "}", 1);
 

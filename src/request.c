@@ -128,6 +128,22 @@ request_encoding_ok(const char *enc)
 	return strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0;
 }
 
+/*
+ * The content-encoding, unescaped and NUL-terminated, in ctx->scratch;
+ * one with a NUL inside is replaced by "" so it can match nothing.
+ */
+static const char *
+request_encoding(struct request_ctx *ctx, const struct frame_msg *m)
+{
+	buf_reset(&ctx->scratch);
+	frame_str_copy(&m->content_encoding, &ctx->scratch);
+	if (ctx->scratch.len > 0 &&
+	    memchr(ctx->scratch.data, '\0', ctx->scratch.len) != NULL)
+		buf_reset(&ctx->scratch);
+	buf_addc(&ctx->scratch, '\0');
+	return ctx->scratch.data;
+}
+
 /* The longest prefix of at most max bytes that ends on a UTF-8 boundary. */
 size_t
 request_clip(const char *s, size_t len, size_t max)
@@ -161,13 +177,15 @@ static int
 request_decode(struct request_ctx *ctx, const struct frame_msg *m,
     struct request_args *a, struct reply *r)
 {
+	const char *enc = request_encoding(ctx, m);
 	enum jscan_error e;
 
-	if (!request_encoding_ok(m->content_encoding)) {
+	if (!request_encoding_ok(enc)) {
+		buf_reset(&ctx->value);
+		buf_add(&ctx->value, enc, request_clip(enc, strlen(enc), 64));
+		buf_addc(&ctx->value, '\0');
 		request_errorf(ctx, r, "bad_encoding", "unsupported "
-		    "content-encoding \"%.*s\" (only utf-8)",
-		    (int)request_clip(m->content_encoding,
-		    strlen(m->content_encoding), 64), m->content_encoding);
+		    "content-encoding \"%s\" (only utf-8)", ctx->value.data);
 		return -1;
 	}
 	memset(a, 0, sizeof(*a));
@@ -208,7 +226,7 @@ request_answer(struct request_ctx *ctx, const struct frame_msg *m,
 		    m->soft_error->message, r);
 		return;
 	}
-	if (strcmp(m->content_type, "text/json") != 0) {
+	if (!frame_str_eq(&m->content_type, "text/json")) {
 		request_binary(ctx, m, r);
 		return;
 	}

@@ -184,7 +184,7 @@ server_refuse(struct server *srv, int fd, const char *code, const char *why)
 	request_error(&srv->req, code, why, &r);
 	buf_reset(&srv->out);
 	frame_encode_header(&srv->out, r.content_type, r.content_encoding,
-	    r.len, NULL);
+	    r.len, NULL, 0);
 	buf_add(&srv->out, r.data, r.len);
 	(void)send(fd, srv->out.data, srv->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	shutdown(fd, SHUT_WR);

@@ -70,8 +70,6 @@ worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
 	if (w->inbox_ev == NULL || w->sweep_ev == NULL || w->grace_ev == NULL)
 		fatalx("worker %u: event_new failed", id);
 	event_add(w->sweep_ev, &second);
-	if ((w->tok = json_tokener_new()) == NULL)
-		fatalx("worker %u: json_tokener_new failed", id);
 	request_ctx_init(&w->req);
 	buf_init(&w->hdr);
 	buf_init(&w->wbuf);
@@ -269,7 +267,6 @@ worker_join(struct worker *w)
 	buf_free(&w->hdr);
 	buf_free(&w->wbuf);
 	free(w->rbuf);
-	json_tokener_free(w->tok);
 	event_free(w->inbox_ev);
 	event_free(w->sweep_ev);
 	event_free(w->grace_ev);

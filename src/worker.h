@@ -70,7 +70,6 @@ struct worker {
 
 	struct worker_settings	 settings;
 	struct index_ref	*index;
-	json_tokener		*tok;
 	struct request_ctx	 req;
 	struct buf		 hdr;		/* reply header being built */
 	uint8_t			*rbuf;		/* WORKER_RBUF_SIZE bytes */

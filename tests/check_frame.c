@@ -27,13 +27,11 @@ struct decoded {
 };
 
 /*
- * Feeds bytes the way conn.c does: accumulate, and hand the parser each
- * unit once it is complete.  Returns the number of messages decoded into
- * out, or -1 on a fatal error (its code in *fatal).
+ * Feeds bytes the way conn.c does: accumulate, and hand the parser all of
+ * them from the start of the message under way.
  */
 struct feeder {
 	struct frame_parser	 p;
-	json_tokener		*tok;
 	struct buf		 in;
 	size_t			 off;
 	struct decoded		 out[16];
@@ -45,61 +43,60 @@ static void
 feeder_init(struct feeder *f, size_t max)
 {
 	memset(f, 0, sizeof(*f));
-	f->tok = json_tokener_new();
-	frame_parser_init(&f->p, f->tok, max);
+	frame_parser_init(&f->p, max);
 	buf_init(&f->in);
 }
 
 static void
 feeder_free(struct feeder *f)
 {
-	frame_parser_clear(&f->p);
-	json_tokener_free(f->tok);
 	buf_free(&f->in);
+}
+
+static void
+decoded_set(struct decoded *d, const struct frame_msg *m)
+{
+	struct buf b;
+
+	memset(d, 0, sizeof(*d));
+	buf_init(&b);
+	frame_str_copy(&m->content_type, &b);
+	snprintf(d->ctype, sizeof(d->ctype), "%.*s", (int)b.len, b.data);
+	buf_reset(&b);
+	frame_str_copy(&m->content_encoding, &b);
+	snprintf(d->enc, sizeof(d->enc), "%.*s", (int)b.len, b.data);
+	buf_free(&b);
+	memcpy(d->content, m->content, m->content_length <
+	    sizeof(d->content) ? m->content_length : sizeof(d->content) - 1);
+	d->clen = m->content_length;
+	d->big = m->byteorder == FRAME_BYTEORDER_BIG;
+	if (m->id != NULL)
+		snprintf(d->id, sizeof(d->id), "%.*s", (int)m->id_len, m->id);
+	if (m->soft_error != NULL)
+		snprintf(d->soft, sizeof(d->soft), "%s", m->soft_error->code);
 }
 
 static void
 feeder_push(struct feeder *f, const void *data, size_t len)
 {
 	struct frame_error err;
-	struct frame_msg *m;
-	struct decoded *d;
-	size_t need;
+	struct frame_msg m;
 
 	buf_add(&f->in, data, len);
 	while (f->fatal == NULL) {
-		need = frame_need(&f->p);
-		if (f->in.len - f->off < need)
-			return;
 		switch (frame_parse(&f->p, (const uint8_t *)f->in.data + f->off,
-		    need, &m, &err)) {
+		    f->in.len - f->off, &m, &err)) {
 		case FRAME_FATAL:
 			f->fatal = err.code;
 			return;
+		case FRAME_MORE:
+			return;
 		case FRAME_READY:
 			ck_assert_int_lt(f->n, 16);
-			d = &f->out[f->n++];
-			memset(d, 0, sizeof(*d));
-			snprintf(d->ctype, sizeof(d->ctype), "%s",
-			    m->content_type);
-			snprintf(d->enc, sizeof(d->enc), "%s",
-			    m->content_encoding);
-			memcpy(d->content, m->content, m->content_length <
-			    sizeof(d->content) ? m->content_length :
-			    sizeof(d->content) - 1);
-			d->clen = m->content_length;
-			d->big = m->byteorder == FRAME_BYTEORDER_BIG;
-			if (m->id != NULL)
-				snprintf(d->id, sizeof(d->id), "%s",
-				    json_object_get_string(m->id));
-			if (m->soft_error != NULL)
-				snprintf(d->soft, sizeof(d->soft), "%s",
-				    m->soft_error->code);
-			break;
-		case FRAME_MORE:
+			decoded_set(&f->out[f->n++], &m);
+			f->off += m.size;
 			break;
 		}
-		f->off += need;
 	}
 }
 
@@ -163,7 +160,7 @@ check_three(const struct feeder *f)
 	ck_assert_str_eq(f->out[1].ctype, "binary/x");
 	ck_assert_uint_eq(f->out[1].clen, 0);
 	ck_assert_int_eq(f->out[1].big, 0);
-	ck_assert_str_eq(f->out[2].id, "q7");
+	ck_assert_str_eq(f->out[2].id, "\"q7\"");
 	ck_assert_uint_eq(f->out[2].clen, 5);
 	ck_assert_int_eq(memcmp(f->out[2].content, "a\0b\xff" "c", 5), 0);
 }
@@ -334,12 +331,12 @@ START_TEST(test_encode_tutorial_reply)
 		return;		/* the tutorial's bytes are a little-endian host's */
 	buf_init(&b);
 	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 43,
-	    NULL), 0);
+	    NULL, 0), 0);
 	ck_assert_uint_eq(b.len, sizeof(want) - 1);
 	ck_assert_int_eq(memcmp(b.data, want, b.len), 0);
 	buf_reset(&b);
 	ck_assert_int_eq(frame_encode_header(&b,
-	    "binary/custom-server-binary-type", "binary", 37, NULL), 0);
+	    "binary/custom-server-binary-type", "binary", 37, NULL, 0), 0);
 	ck_assert_uint_eq(b.len, sizeof(want_bin) - 1);
 	ck_assert_int_eq(memcmp(b.data, want_bin, b.len), 0);
 	buf_free(&b);
@@ -349,26 +346,22 @@ END_TEST
 START_TEST(test_encode_id)
 {
 	struct buf b;
-	json_object *s = json_object_new_string("a\"b"), *i;
 	const char *tail;
 
-	i = json_object_new_int64(-7);
 	buf_init(&b);
-	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 0, s),
-	    0);
+	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 0,
+	    "\"a\\\"b\"", 6), 0);
 	tail = "\"content-length\": 0, \"id\": \"a\\\"b\"}";
 	ck_assert_int_eq(memcmp(b.data + b.len - strlen(tail), tail,
 	    strlen(tail)), 0);
 	ck_assert_uint_eq((size_t)((uint8_t)b.data[0] << 8 | (uint8_t)b.data[1]),
 	    b.len - 2);
 	buf_reset(&b);
-	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 0, i),
-	    0);
+	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 0,
+	    "-7", 2), 0);
 	tail = "\"id\": -7}";
 	ck_assert_int_eq(memcmp(b.data + b.len - strlen(tail), tail,
 	    strlen(tail)), 0);
-	json_object_put(s);
-	json_object_put(i);
 	buf_free(&b);
 }
 END_TEST
@@ -377,19 +370,38 @@ START_TEST(test_encode_too_large)
 {
 	struct buf b;
 	char *big = malloc(70000);
-	json_object *id;
 
-	memset(big, 'x', 69999);
-	big[69999] = '\0';
-	id = json_object_new_string(big);
+	memset(big, 'x', 70000);
+	big[0] = big[69999] = '"';
 	buf_init(&b);
 	buf_add(&b, "keep", 4);
-	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 1, id),
-	    -1);
+	ck_assert_int_eq(frame_encode_header(&b, "text/json", "utf-8", 1, big,
+	    70000), -1);
 	ck_assert_uint_eq(b.len, 4);
-	json_object_put(id);
 	buf_free(&b);
 	free(big);
+}
+END_TEST
+
+/* Ids are echoed as they came, whatever their size or escapes. */
+START_TEST(test_id_verbatim)
+{
+	char buf[512];
+	size_t n = 0;
+	struct feeder f;
+
+	n += mkmsg(buf + n, "{\"byteorder\": \"big\", \"content-type\": "
+	    "\"b\", \"content-encoding\": \"binary\", \"content-length\": 0, "
+	    "\"id\": 123456789012345678901234567890}", "", 0);
+	n += mkmsg(buf + n, "{\"byteorder\": \"big\", \"content-type\": "
+	    "\"b\", \"content-encoding\": \"binary\", \"content-length\": 0, "
+	    "\"id\": \"\\u00e9\\\"\"}", "", 0);
+	feeder_init(&f, 1024);
+	feeder_push(&f, buf, n);
+	ck_assert_int_eq(f.n, 2);
+	ck_assert_str_eq(f.out[0].id, "123456789012345678901234567890");
+	ck_assert_str_eq(f.out[1].id, "\"\\u00e9\\\"\"");
+	feeder_free(&f);
 }
 END_TEST
 
@@ -398,19 +410,37 @@ START_TEST(test_round_trip)
 {
 	struct buf b;
 	struct feeder f;
-	json_object *id = json_object_new_string("r1");
 
 	buf_init(&b);
-	frame_encode_header(&b, "text/json", "utf-8", 4, id);
+	frame_encode_header(&b, "text/json", "utf-8", 4, "\"r1\"", 4);
 	buf_add(&b, "{}  ", 4);
 	feeder_init(&f, 1024);
 	feeder_push(&f, b.data, b.len);
 	ck_assert_int_eq(f.n, 1);
-	ck_assert_str_eq(f.out[0].id, "r1");
+	ck_assert_str_eq(f.out[0].id, "\"r1\"");
 	ck_assert_str_eq(f.out[0].content, "{}  ");
+	ck_assert_str_eq(f.out[0].ctype, "text/json");
 	feeder_free(&f);
 	buf_free(&b);
-	json_object_put(id);
+}
+END_TEST
+
+/* Escapes in header strings are decoded before they are compared. */
+START_TEST(test_escaped_content_type)
+{
+	char buf[256];
+	size_t n;
+	struct feeder f;
+
+	n = mkmsg(buf, "{\"byteorder\": \"big\", \"content-type\": "
+	    "\"text\\/json\", \"content-encoding\": \"utf-\\u0038\", "
+	    "\"content-length\": 2}", "{}", 2);
+	feeder_init(&f, 1024);
+	feeder_push(&f, buf, n);
+	ck_assert_int_eq(f.n, 1);
+	ck_assert_str_eq(f.out[0].ctype, "text/json");
+	ck_assert_str_eq(f.out[0].enc, "utf-8");
+	feeder_free(&f);
 }
 END_TEST
 
@@ -434,6 +464,8 @@ frame_suite(void)
 	tcase_add_test(tc, test_encode_id);
 	tcase_add_test(tc, test_encode_too_large);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_id_verbatim);
+	tcase_add_test(tc, test_escaped_content_type);
 	suite_add_tcase(s, tc);
 	return s;
 }
