@@ -158,24 +158,27 @@ buf_json_key(struct buf *b, const char *key)
 	buf_add(b, ": ", 2);
 }
 
-void
-buf_json_int(struct buf *b, int64_t v)
-{
-	char tmp[24];
-	int n;
-
-	n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	buf_add(b, tmp, (size_t)n);
-}
-
+/* Digits written backwards into a small buffer: no printf on the hot path. */
 void
 buf_json_uint(struct buf *b, uint64_t v)
 {
-	char tmp[24];
-	int n;
+	char tmp[20], *p = tmp + sizeof(tmp);
 
-	n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
-	buf_add(b, tmp, (size_t)n);
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_add(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
+void
+buf_json_int(struct buf *b, int64_t v)
+{
+	if (v < 0) {
+		buf_addc(b, '-');
+		buf_json_uint(b, (uint64_t)0 - (uint64_t)v);
+	} else
+		buf_json_uint(b, (uint64_t)v);
 }
 
 /*
