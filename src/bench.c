@@ -592,8 +592,8 @@ bench_parse(struct bench_conn *c)
 	struct frame_msg msg;
 	enum frame_status st;
 
-	while ((st = frame_parse(&c->parser, (uint8_t *)c->in.data +
-	    c->in_off, c->in.len - c->in_off, &msg, &ferr)) != FRAME_MORE) {
+	while ((st = frame_parse(&c->parser, buf_bytes(&c->in, c->in_off),
+	    c->in.len - c->in_off, &msg, &ferr)) != FRAME_MORE) {
 		if (st == FRAME_FATAL || c->len == 0) {
 			bench_cause(c->b, "%s: bad reply: %s", c->b->name,
 			    st == FRAME_FATAL ? ferr.message :

@@ -34,6 +34,17 @@ buf_reserve(struct buf *b, size_t more)
 		buf_grow(b, more);
 }
 
+/*
+ * The bytes from off on, or "" when there are none: an empty buffer may
+ * have no allocation, and NULL + 0 is undefined.
+ */
+static inline const uint8_t *
+buf_bytes(const struct buf *b, size_t off)
+{
+	return b->len > off ? (const uint8_t *)b->data + off :
+	    (const uint8_t *)"";
+}
+
 /* Shrinks the allocation back to at most keep bytes if it grew past it. */
 void	buf_trim(struct buf *, size_t keep);
 

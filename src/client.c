@@ -825,8 +825,8 @@ client_read(struct client *c, struct client_reply *reply)
 		return client_fail(c, CLIENT_CLOSED, "%s: not connected",
 		    c->name);
 	for (;;) {
-		fst = frame_parse(&c->parser, (uint8_t *)c->in.data +
-		    c->in_off, c->in.len - c->in_off, &msg, &ferr);
+		fst = frame_parse(&c->parser, buf_bytes(&c->in, c->in_off),
+		    c->in.len - c->in_off, &msg, &ferr);
 		if (fst == FRAME_FATAL)
 			return client_fail(c, CLIENT_PROTOCOL, "%s: bad reply: "
 			    "%s%s", c->name, ferr.message, client_hint(c));

@@ -84,7 +84,7 @@ feeder_push(struct feeder *f, const void *data, size_t len)
 
 	buf_add(&f->in, data, len);
 	while (f->fatal == NULL) {
-		switch (frame_parse(&f->p, (const uint8_t *)f->in.data + f->off,
+		switch (frame_parse(&f->p, buf_bytes(&f->in, f->off),
 		    f->in.len - f->off, &m, &err)) {
 		case FRAME_FATAL:
 			f->fatal = err.code;
