@@ -24,8 +24,10 @@ SEARCHCTL = os.environ.get("SEARCHCTL", os.path.join(
     os.path.dirname(__file__), "..", "src", "searchctl"))
 SRCDIR = os.environ.get("srcdir", os.path.dirname(__file__) or ".")
 HOST_ORDER = sys.byteorder
-# Set by .ci/run for the AddressSanitizer build, whose memory use is larger.
+# Set by .ci/run for the AddressSanitizer build, whose memory use is larger,
+# and for the run under valgrind, whose resident memory is valgrind's own.
 SANITIZED = os.environ.get("SEARCHD_SANITIZED") == "1"
+VALGRIND = os.environ.get("SEARCHD_VALGRIND") == "1"
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer")
 START_TIMEOUT = 30
