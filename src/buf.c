@@ -101,6 +101,31 @@ buf_addf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/*
+ * Bytes that need no escape, eight at a time: none below 0x20 and no '"'
+ * or '\\' (the classic has-zero-byte tests; bytes >= 0x80 pass).
+ */
+static size_t
+buf_json_plain(const unsigned char *p, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t w, quote, bslash, ctrl;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, p + i, 8);
+		quote = w ^ (ones * '"');
+		bslash = w ^ (ones * '\\');
+		ctrl = (w - ones * 0x20) & ~w;
+		if (((((quote - ones) & ~quote) | ((bslash - ones) & ~bslash) |
+		    ctrl) & high) != 0)
+			break;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 void
 buf_json_string(struct buf *b, const char *s, size_t len)
 {
@@ -110,10 +135,8 @@ buf_json_string(struct buf *b, const char *s, size_t len)
 
 	buf_reserve(b, len + 2);
 	buf_addc(b, '"');
-	for (i = 0; i < len; i = run) {
-		for (run = i; run < len && p[run] >= 0x20 && p[run] != '"' &&
-		    p[run] != '\\'; run++)
-			;
+	for (i = 0; i < len; i = run + 1) {
+		run = i + buf_json_plain(p + i, len - i);
 		buf_add(b, p + i, run - i);
 		if (run == len)
 			break;
@@ -146,7 +169,6 @@ buf_json_string(struct buf *b, const char *s, size_t len)
 			break;
 		}
 		}
-		run++;
 	}
 	buf_addc(b, '"');
 }

@@ -51,7 +51,9 @@ search_hit(struct request_ctx *ctx, const struct query *q,
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "snippet");
 	buf_reset(&ctx->scratch);
-	index_snippet(ctx->index, q, hit->doc, &ctx->scratch);
+	/* A hit by id alone matched no word: its snippet is the text's start. */
+	index_snippet(ctx->index, hit->score > 0 ? q : NULL, hit->doc,
+	    &ctx->scratch);
 	buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
 	if (doc.extra != NULL) {
 		buf_add(b, ", ", 2);

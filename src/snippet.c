@@ -23,7 +23,7 @@ snippet_start(const struct query *q, const char *text, size_t len)
 	struct tokenize t;
 	size_t ring[SNIPPET_CONTEXT + 1], i;
 
-	if (len <= SNIPPET_BYTES)
+	if (len <= SNIPPET_BYTES || q == NULL)
 		return 0;
 	tokenize_init(&t, text, len);
 	for (i = 0; tokenize_next(&t) == 1; i++) {
@@ -47,6 +47,27 @@ snippet_boundary(const char *text, size_t off)
 	return off;
 }
 
+/*
+ * Nothing to mark: the start of the text, cut after the last space that
+ * fits, without running the tokenizer over it.
+ */
+static void
+snippet_head(const char *text, size_t len, struct buf *out)
+{
+	const char *space;
+	size_t cut;
+
+	if (len <= SNIPPET_BYTES) {
+		buf_add(out, text, len);
+		return;
+	}
+	space = memrchr(text, ' ', SNIPPET_BYTES);
+	cut = space != NULL ? (size_t)(space - text) :
+	    snippet_boundary(text, SNIPPET_BYTES);
+	buf_add(out, text, cut);
+	buf_adds(out, SNIPPET_ELLIPSIS);
+}
+
 void
 index_snippet(const struct index *ix, const struct query *q, uint32_t doc,
     struct buf *out)
@@ -57,6 +78,10 @@ index_snippet(const struct index *ix, const struct query *q, uint32_t doc,
 	int m;
 
 	text = index_doc_text(ix, doc, &len);
+	if (q == NULL) {
+		snippet_head(text, len, out);
+		return;
+	}
 	ws = snippet_start(q, text, len);
 	limit = ws + SNIPPET_BYTES;
 	if (ws > 0)

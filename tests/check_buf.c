@@ -35,6 +35,68 @@ START_TEST(test_string_escapes)
 }
 END_TEST
 
+/* The obvious byte-by-byte escaper, to check the word-at-a-time one. */
+static void
+naive_escape(struct buf *b, const unsigned char *p, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	buf_addc(b, '"');
+	for (i = 0; i < len; i++) {
+		switch (p[i]) {
+		case '"': buf_adds(b, "\\\""); break;
+		case '\\': buf_adds(b, "\\\\"); break;
+		case '\n': buf_adds(b, "\\n"); break;
+		case '\r': buf_adds(b, "\\r"); break;
+		case '\t': buf_adds(b, "\\t"); break;
+		case '\b': buf_adds(b, "\\b"); break;
+		case '\f': buf_adds(b, "\\f"); break;
+		default:
+			if (p[i] < 0x20) {
+				buf_adds(b, "\\u00");
+				buf_addc(b, hex[p[i] >> 4]);
+				buf_addc(b, hex[p[i] & 0xf]);
+			} else
+				buf_addc(b, (char)p[i]);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+START_TEST(test_string_escapes_random)
+{
+	static const unsigned char alphabet[] = { 'a', 'Z', ' ', '"', '\\',
+	    '\n', 0x01, 0x1f, 0x20, 0x7f, 0x80, 0xc3, 0xa9, 0xff, 0x00, '/' };
+	unsigned char s[64];
+	struct buf got, want;
+	unsigned seed = 7;
+	size_t len, i;
+	int round;
+
+	buf_init(&got);
+	buf_init(&want);
+	for (round = 0; round < 20000; round++) {
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 16) % sizeof(s);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			/* Mostly plain letters, so long plain runs occur. */
+			s[i] = (seed >> 16) % 4 ? 'a' + (seed >> 20) % 26 :
+			    alphabet[(seed >> 20) % sizeof(alphabet)];
+		}
+		buf_reset(&got);
+		buf_reset(&want);
+		buf_json_string(&got, (const char *)s, len);
+		naive_escape(&want, s, len);
+		ck_assert_uint_eq(got.len, want.len);
+		ck_assert_int_eq(memcmp(got.data, want.data, got.len), 0);
+	}
+	buf_free(&got);
+	buf_free(&want);
+}
+END_TEST
+
 START_TEST(test_numbers)
 {
 	struct buf b;
@@ -88,6 +150,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, test_string_escapes);
+	tcase_add_test(tc, test_string_escapes_random);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_growth);
 	suite_add_tcase(s, tc);

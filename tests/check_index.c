@@ -284,6 +284,11 @@ START_TEST(test_snippet_window)
 	    "w39\xe2\x80\xa6");
 	ck_snippet(x, "ete", 0, "\xe2\x80\xa6w96 w97 w98 w99  needle "
 	    "[\xc3\xa9t\xc3\xa9] end");
+	/* No query (a hit by id): the start, cut after a whole word. */
+	ck_snippet(x, NULL, 0, "w00 w01 w02 w03 w04 w05 w06 w07 w08 w09 w10 "
+	    "w11 w12 w13 w14 w15 w16 w17 w18 w19 w20 w21 w22 w23 w24 w25 w26 "
+	    "w27 w28 w29 w30 w31 w32 w33 w34 w35 w36 w37 w38 "
+	    "w39\xe2\x80\xa6");
 	index_free(x);
 	unlink(path);
 }
