@@ -28,7 +28,7 @@ search_int(struct request_ctx *ctx, const struct jscan_value *v,
 
 static void
 search_hit(struct request_ctx *ctx, const struct query *q,
-    const struct index_hit *hit)
+    const struct index_hit *hit, size_t text_off, size_t text_len)
 {
 	struct buf *b = &ctx->content;
 	struct index_doc doc;
@@ -47,7 +47,13 @@ search_hit(struct request_ctx *ctx, const struct query *q,
 	}
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "text");
-	buf_json_string(b, doc.text, doc.text_len);
+	/* The best hit's text is escaped already, as the result. */
+	if (text_len > 0) {
+		buf_reserve(b, text_len);
+		memcpy(b->data + b->len, b->data + text_off, text_len);
+		b->len += text_len;
+	} else
+		buf_json_string(b, doc.text, doc.text_len);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "snippet");
 	buf_reset(&ctx->scratch);
@@ -62,17 +68,21 @@ search_hit(struct request_ctx *ctx, const struct query *q,
 	buf_add(b, "}", 1);
 }
 
-static void
+/* Writes "result"; returns the length of the escaped text it wrote. */
+static size_t
 search_result(struct request_ctx *ctx, const char *value, size_t len,
     size_t nhits, uint64_t total)
 {
 	struct buf *b = &ctx->content;
 	struct index_doc doc;
+	size_t start;
 
 	buf_json_key(b, "result");
+	start = b->len;
 	if (nhits > 0) {
 		index_doc(ctx->index, ctx->hits[0].doc, &doc);
 		buf_json_string(b, doc.text, doc.text_len);
+		return b->len - start;
 	} else if (total == 0) {
 		buf_reset(&ctx->scratch);
 		buf_add(&ctx->scratch, "No match for \"", 14);
@@ -81,6 +91,7 @@ search_result(struct request_ctx *ctx, const char *value, size_t len,
 		buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
 	} else
 		buf_json_string(b, "", 0);
+	return 0;
 }
 
 static uint64_t
@@ -104,7 +115,7 @@ search_answer(struct request_ctx *ctx, const struct request_args *a,
 	char why[256];
 	int64_t limit, offset;
 	uint64_t total;
-	size_t len, n, i;
+	size_t len, n, i, text_off, text_len;
 
 	if (a->value.type != JSCAN_STRING) {
 		request_error(ctx, "bad_request",
@@ -133,14 +144,16 @@ search_answer(struct request_ctx *ctx, const struct request_args *a,
 
 	buf_reset(b);
 	buf_add(b, "{", 1);
-	search_result(ctx, value, len, n, total);
+	text_off = b->len + sizeof("\"result\": ") - 1;
+	text_len = search_result(ctx, value, len, n, total);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "hits");
 	buf_add(b, "[", 1);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_add(b, ", ", 2);
-		search_hit(ctx, q, &ctx->hits[i]);
+		search_hit(ctx, q, &ctx->hits[i], text_off, i == 0 ?
+		    text_len : 0);
 	}
 	buf_add(b, "], ", 3);
 	buf_json_key(b, "total");
