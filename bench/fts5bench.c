@@ -1,0 +1,319 @@
+/*
+ * fts5bench.c: SQLite FTS5 side of the full-text comparison.
+ *
+ *   fts5bench build DB CORPUS.jsonl
+ *	creates DB with one FTS5 table docs(id UNINDEXED, title, text) and
+ *	inserts every line in one transaction; prints build_seconds,
+ *	peak_rss_kb (VmHWM) and db_bytes.
+ *   fts5bench query DB QUERIES [-T threads] [-n queries] [-w warmup]
+ *	runs QUERIES (one FTS5 query a line) with T threads, each on its own
+ *	read-only connection, each taking n queries from the list (from its
+ *	own offset, cycling), after w warm-up queries; prints queries, rps,
+ *	p50_us, p99_us.
+ *
+ * A query is "SELECT id, title, text, bm25(docs) ... MATCH ? ORDER BY rank
+ * LIMIT 10" with every row's columns read; latency is taken around
+ * sqlite3_reset/bind/step, nothing else.
+ *
+ *   cc -O2 -Isrc bench/fts5bench.c src/histogram.c -lsqlite3 -ljson-c \
+ *	-lpthread -lm
+ */
+#define _GNU_SOURCE
+#include <sys/stat.h>
+
+#include <err.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "histogram.h"
+
+#define FB_SQL	"SELECT id, title, text, bm25(docs) FROM docs " \
+		"WHERE docs MATCH ?1 ORDER BY rank LIMIT 10"
+
+struct fb_thread {
+	pthread_t		 tid;
+	const char		*db;
+	char			**queries;
+	size_t			 nq;
+	size_t			 start;
+	long			 n, warmup;
+	struct histogram	 hist;
+	long			 rows;
+	double			 t0, t1;
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sql_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+		errx(1, "%s: %s", sql, msg);
+}
+
+/*
+ * Peak resident memory of this process image: VmHWM.  Not ru_maxrss, which
+ * on Linux keeps the high-water mark of the parent that forked us.
+ */
+static long
+peak_rss_kb(void)
+{
+	FILE *f;
+	char line[256];
+	long kb = -1;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return "";
+	return json_object_get_string(v);
+}
+
+static void
+insert_line(sqlite3_stmt *st, const char *line)
+{
+	json_object *o;
+
+	if ((o = json_tokener_parse(line)) == NULL)
+		errx(1, "bad corpus line");
+	sqlite3_bind_text(st, 1, jstr(o, "id"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, jstr(o, "title"), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, jstr(o, "text"), -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		errx(1, "insert failed");
+	sqlite3_reset(st);
+	json_object_put(o);
+}
+
+static int
+build(const char *path, const char *corpus)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	struct stat sb;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	long kb;
+	double t0 = now_s();
+
+	unlink(path);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		errx(1, "%s: %s", path, sqlite3_errmsg(db));
+	sql_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
+	sql_exec(db, "CREATE VIRTUAL TABLE docs USING "
+	    "fts5(id UNINDEXED, title, text)");
+	sql_exec(db, "BEGIN");
+	if (sqlite3_prepare_v2(db, "INSERT INTO docs VALUES (?1, ?2, ?3)", -1,
+	    &st, NULL) != SQLITE_OK)
+		errx(1, "prepare: %s", sqlite3_errmsg(db));
+	if ((f = fopen(corpus, "r")) == NULL)
+		err(1, "%s", corpus);
+	while (getline(&line, &cap, f) > 0)
+		insert_line(st, line);
+	fclose(f);
+	free(line);
+	sqlite3_finalize(st);
+	sql_exec(db, "COMMIT");
+	sql_exec(db, "INSERT INTO docs(docs) VALUES ('optimize')");
+	kb = peak_rss_kb();
+	sqlite3_close(db);
+	if (stat(path, &sb) == -1)
+		err(1, "%s", path);
+	printf("build_seconds=%.3f peak_rss_kb=%ld db_bytes=%lld\n",
+	    now_s() - t0, kb, (long long)sb.st_size);
+	return 0;
+}
+
+static long
+run_query(sqlite3_stmt *st, const char *q)
+{
+	long rows = 0;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		(void)sqlite3_column_text(st, 0);
+		(void)sqlite3_column_text(st, 1);
+		(void)sqlite3_column_text(st, 2);
+		(void)sqlite3_column_double(st, 3);
+		rows++;
+	}
+	if (rc != SQLITE_DONE)
+		errx(1, "query \"%s\": %s", q,
+		    sqlite3_errmsg(sqlite3_db_handle(st)));
+	return rows;
+}
+
+static void *
+query_thread(void *arg)
+{
+	struct fb_thread *t = arg;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	double t0;
+	long i;
+	size_t k = t->start;
+
+	if (sqlite3_open_v2(t->db, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		errx(1, "%s: %s", t->db, sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(db, FB_SQL, -1, &st, NULL) != SQLITE_OK)
+		errx(1, "prepare: %s", sqlite3_errmsg(db));
+	for (i = 0; i < t->warmup; i++, k = (k + 1) % t->nq)
+		run_query(st, t->queries[k]);
+	t->t0 = now_s();
+	for (i = 0; i < t->n; i++, k = (k + 1) % t->nq) {
+		t0 = now_s();
+		t->rows += run_query(st, t->queries[k]);
+		histogram_record(&t->hist, (uint64_t)((now_s() - t0) * 1e6));
+	}
+	t->t1 = now_s();
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return NULL;
+}
+
+static char **
+read_lines(const char *path, size_t *np)
+{
+	FILE *f;
+	char *line = NULL, **v = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t len;
+
+	if ((f = fopen(path, "r")) == NULL)
+		err(1, "%s", path);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		if ((v = reallocarray(v, n + 1, sizeof(*v))) == NULL)
+			err(1, NULL);
+		v[n++] = strdup(line);
+	}
+	free(line);
+	fclose(f);
+	if (n == 0)
+		errx(1, "%s: no queries", path);
+	*np = n;
+	return v;
+}
+
+static void
+merge(struct histogram *into, const struct histogram *h)
+{
+	size_t i;
+
+	for (i = 0; i < HISTOGRAM_BUCKETS; i++)
+		into->counts[i] += h->counts[i];
+	into->total += h->total;
+	into->sum += h->sum;
+	if (h->total > 0 && (into->total == h->total || h->min < into->min))
+		into->min = h->min;
+	if (h->max > into->max)
+		into->max = h->max;
+}
+
+static int
+query(const char *db, const char *qfile, int nthreads, long n, long warmup)
+{
+	struct fb_thread *t;
+	struct histogram all;
+	char **qs;
+	size_t nq;
+	double t0 = 0, t1 = 0, secs;
+	long rows = 0;
+	int i;
+
+	qs = read_lines(qfile, &nq);
+	if ((t = calloc((size_t)nthreads, sizeof(*t))) == NULL)
+		err(1, NULL);
+	histogram_init(&all);
+	for (i = 0; i < nthreads; i++) {
+		t[i].db = db;
+		t[i].queries = qs;
+		t[i].nq = nq;
+		t[i].start = (size_t)i * nq / (size_t)nthreads;
+		t[i].n = n;
+		t[i].warmup = warmup;
+		histogram_init(&t[i].hist);
+		if (pthread_create(&t[i].tid, NULL, query_thread, &t[i]) != 0)
+			errx(1, "pthread_create");
+	}
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(t[i].tid, NULL);
+		merge(&all, &t[i].hist);
+		rows += t[i].rows;
+		if (i == 0 || t[i].t0 < t0)
+			t0 = t[i].t0;
+		if (t[i].t1 > t1)
+			t1 = t[i].t1;
+	}
+	/* From the first thread's end of warm-up to the last one's end. */
+	secs = t1 - t0;
+	printf("queries=%llu rows=%ld seconds=%.3f rps=%.1f p50_us=%llu "
+	    "p99_us=%llu mean_us=%.1f\n", (unsigned long long)all.total, rows,
+	    secs, (double)all.total / secs,
+	    (unsigned long long)histogram_percentile(&all, 50),
+	    (unsigned long long)histogram_percentile(&all, 99),
+	    histogram_mean(&all));
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int ch, threads = 1;
+	long n = 200, warmup = 20;
+
+	if (argc >= 4 && strcmp(argv[1], "build") == 0)
+		return build(argv[2], argv[3]);
+	if (argc < 4 || strcmp(argv[1], "query") != 0) {
+		fprintf(stderr, "usage: fts5bench build DB CORPUS | "
+		    "query DB QUERIES [-T threads] [-n n] [-w warmup]\n");
+		return 2;
+	}
+	optind = 4;
+	while ((ch = getopt(argc, argv, "T:n:w:")) != -1) {
+		switch (ch) {
+		case 'T': threads = atoi(optarg); break;
+		case 'n': n = atol(optarg); break;
+		case 'w': warmup = atol(optarg); break;
+		default: return 2;
+		}
+	}
+	if (threads < 1 || n < 1)
+		errx(2, "bad -T or -n");
+	return query(argv[2], argv[3], threads, n, warmup);
+}
