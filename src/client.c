@@ -382,6 +382,19 @@ client_connect_wait(int fd, int64_t deadline)
 	return error;
 }
 
+/* One message for how a connect attempt ended. */
+static enum client_status
+client_connect_result(struct client *c, int error)
+{
+	if (error == ETIMEDOUT)
+		return client_fail(c, CLIENT_NETWORK, "%s: connect timed out "
+		    "after %.3g s", c->name, c->timeout_ms / 1000.0);
+	if (error != 0)
+		return client_fail(c, CLIENT_NETWORK, "%s: %s", c->name,
+		    client_connect_cause(error));
+	return CLIENT_OK;
+}
+
 /* Returns 0 or an errno value; c->fd is set on success. */
 static int
 client_connect_one(struct client *c, const struct sockaddr *sa,
@@ -422,13 +435,7 @@ client_connect_unix(struct client *c, int64_t deadline)
 	    deadline);
 	if (error == EAGAIN)
 		error = ECONNREFUSED;	/* backlog full: Linux's EAGAIN */
-	if (error == ETIMEDOUT)
-		return client_fail(c, CLIENT_NETWORK, "%s: connect timed out "
-		    "after %.3g s", c->name, c->timeout_ms / 1000.0);
-	if (error != 0)
-		return client_fail(c, CLIENT_NETWORK, "%s: %s", c->name,
-		    client_connect_cause(error));
-	return CLIENT_OK;
+	return client_connect_result(c, error);
 }
 
 /* Tries each address the name resolves to, as ssh and curl do. */
@@ -448,13 +455,7 @@ client_connect_tcp(struct client *c, int64_t deadline)
 			break;
 	}
 	freeaddrinfo(res);
-	if (error == ETIMEDOUT)
-		return client_fail(c, CLIENT_NETWORK, "%s: connect timed out "
-		    "after %.3g s", c->name, c->timeout_ms / 1000.0);
-	if (error != 0)
-		return client_fail(c, CLIENT_NETWORK, "%s: %s", c->name,
-		    client_connect_cause(error));
-	return CLIENT_OK;
+	return client_connect_result(c, error);
 }
 
 /* The TLS handshake, under the connect's deadline. */

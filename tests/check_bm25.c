@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "check_run.h"
 
 /*
  * d1: title "Rabbit", text "white rabbit runs"	dl 4 (rabbit 2, white 1)
@@ -151,8 +152,6 @@ main(void)
 {
 	Suite *s = suite_create("bm25");
 	TCase *tc = tcase_create("bm25");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_single_term);
@@ -161,9 +160,5 @@ main(void)
 	tcase_add_test(tc, test_prefix_terms);
 	tcase_add_test(tc, test_idf_everywhere);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "check_run.h"
 
 static void
 ck_buf(struct buf *b, const char *want)
@@ -146,17 +147,11 @@ main(void)
 {
 	Suite *s = suite_create("buf");
 	TCase *tc = tcase_create("buf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_string_escapes);
 	tcase_add_test(tc, test_string_escapes_random);
 	tcase_add_test(tc, test_numbers);
 	tcase_add_test(tc, test_growth);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "check_run.h"
 
 static char err[1024];
 
@@ -252,11 +253,5 @@ config_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(config_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(config_suite());
 }

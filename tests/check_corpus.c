@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "corpus.h"
+#include "check_run.h"
 
 static void
 ck_bad(const char *line, const char *want)
@@ -187,8 +188,6 @@ main(void)
 {
 	Suite *s = suite_create("corpus");
 	TCase *tc = tcase_create("corpus");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_extra);
@@ -198,9 +197,5 @@ main(void)
 	tcase_add_test(tc, test_reader_long_lines);
 	tcase_add_test(tc, test_reader_errors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "frame.h"
+#include "check_run.h"
 
 #define MAX_CONTENT	(1024 * 1024)
 
@@ -473,11 +474,5 @@ frame_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(frame_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(frame_suite());
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "index.h"
+#include "check_run.h"
 
 static const char file_a[] =
     "{\"id\": \"a1\", \"title\": \"White Rabbit\", "
@@ -441,8 +442,6 @@ main(void)
 	Suite *s = suite_create("index");
 	TCase *tc = tcase_create("index");
 	TCase *tl = tcase_create("load");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_exact_id_first);
@@ -459,9 +458,5 @@ main(void)
 	tcase_add_test(tl, test_load_errors);
 	tcase_add_test(tl, test_many_blocks);
 	suite_add_tcase(s, tl);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

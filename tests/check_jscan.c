@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "jscan.h"
+#include "check_run.h"
 
 static const struct {
 	const char		*text;
@@ -238,8 +239,6 @@ main(void)
 {
 	Suite *s = suite_create("jscan");
 	TCase *tc = tcase_create("jscan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_depth);
@@ -248,9 +247,5 @@ main(void)
 	tcase_add_test(tc, test_stop);
 	tcase_add_test(tc, test_agrees_with_json_c);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "postings.h"
+#include "check_run.h"
 
 static void
 ck_varint(uint64_t v, size_t want_len)
@@ -206,8 +207,6 @@ main(void)
 {
 	Suite *s = suite_create("postings");
 	TCase *tc = tcase_create("postings");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_varint_edges);
 	tcase_add_test(tc, test_varint_random);
@@ -215,9 +214,5 @@ main(void)
 	tcase_add_test(tc, test_cursor_seek);
 	tcase_add_test(tc, test_large_values);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

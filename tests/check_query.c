@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "check_run.h"
 
 static void
 render(struct buf *b, const struct query_node *n)
@@ -180,8 +181,6 @@ main(void)
 {
 	Suite *s = suite_create("query");
 	TCase *tc = tcase_create("query");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_or_precedence);
@@ -192,9 +191,5 @@ main(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_matches_term);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }

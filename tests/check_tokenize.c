@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "tokenize.h"
+#include "check_run.h"
 
 /* Checks that s splits into exactly the given terms (NULL-terminated). */
 static void
@@ -157,8 +158,6 @@ main(void)
 {
 	Suite *s = suite_create("tokenize");
 	TCase *tc = tcase_create("tokenize");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_ascii);
 	tcase_add_test(tc, test_digits);
@@ -170,9 +169,5 @@ main(void)
 	tcase_add_test(tc, test_invalid_utf8);
 	tcase_add_test(tc, test_long_word);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s);
 }
