@@ -51,17 +51,22 @@ tokenize_is_cjk(int32_t cp)
 	return 0;
 }
 
+/* Most text is ASCII: its letters and digits are words, the rest space. */
+static int
+tokenize_ascii_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
 static enum tokenize_class
 tokenize_classify(int32_t cp)
 {
 	utf8proc_category_t cat;
 
-	if (cp < 0x80) {
-		if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
-		    (cp >= '0' && cp <= '9'))
-			return TOKENIZE_WORD;
-		return TOKENIZE_SPACE;
-	}
+	if (cp < 0x80)
+		return tokenize_ascii_word((unsigned char)cp) ? TOKENIZE_WORD :
+		    TOKENIZE_SPACE;
 	cat = utf8proc_category(cp);
 	switch (cat) {
 	case UTF8PROC_CATEGORY_LU:
@@ -162,6 +167,12 @@ tokenize_word_end(struct tokenize *t, size_t off)
 	int n;
 
 	while (off < t->len) {
+		if ((unsigned char)t->s[off] < 0x80) {
+			if (!tokenize_ascii_word((unsigned char)t->s[off]))
+				break;
+			off++;
+			continue;
+		}
 		if ((n = tokenize_decode(t, off, &cp)) < 0)
 			return -1;
 		cls = tokenize_classify(cp);
@@ -181,6 +192,11 @@ tokenize_next(struct tokenize *t)
 	int n, len;
 
 	while (t->off < t->len) {
+		if ((unsigned char)t->s[t->off] < 0x80 &&
+		    !tokenize_ascii_word((unsigned char)t->s[t->off])) {
+			t->off++;
+			continue;
+		}
 		if ((n = tokenize_decode(t, t->off, &cp)) < 0)
 			return -1;
 		cls = tokenize_classify(cp);
