@@ -212,16 +212,23 @@ frame_parse(struct frame_parser *p, const uint8_t *data, size_t len,
 	return FRAME_READY;
 }
 
+/* A header string seen as the jscan value it was read from. */
+static void
+frame_str_value(const struct frame_str *s, struct jscan_value *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->type = JSCAN_STRING;
+	v->p = s->p;
+	v->len = s->len;
+	v->escaped = s->escaped;
+}
+
 int
 frame_str_eq(const struct frame_str *s, const char *lit)
 {
 	struct jscan_value v;
 
-	memset(&v, 0, sizeof(v));
-	v.type = JSCAN_STRING;
-	v.p = s->p;
-	v.len = s->len;
-	v.escaped = s->escaped;
+	frame_str_value(s, &v);
 	return jscan_string_eq(&v, lit);
 }
 
@@ -230,11 +237,7 @@ frame_str_copy(const struct frame_str *s, struct buf *out)
 {
 	struct jscan_value v;
 
-	memset(&v, 0, sizeof(v));
-	v.type = JSCAN_STRING;
-	v.p = s->p;
-	v.len = s->len;
-	v.escaped = s->escaped;
+	frame_str_value(s, &v);
 	jscan_unescape(&v, out);
 }
 
