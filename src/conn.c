@@ -83,11 +83,15 @@ conn_free(struct conn *c, const char *reason)
 	}
 	conn_partial_remove(c);
 	TAILQ_REMOVE(&w->conns, c, entry);
+	/*
+	 * Counted out before the socket closes, so whoever sees the close
+	 * (a client, a test counting descriptors) sees the count drop too.
+	 */
+	stats_connection_closed();
 	c->io->release(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	free(c);
-	stats_connection_closed();
 	worker_conn_gone(w);
 }
 

@@ -44,8 +44,8 @@ conn_tls_new(struct worker *w, const struct worker_fd *wfd)
 	if (w->settings.tls_ctx == NULL ||
 	    (ssl = SSL_new(w->settings.tls_ctx)) == NULL) {
 		log_warnx("%s: SSL_new failed", __func__);
-		close(wfd->fd);
 		stats_connection_closed();
+		close(wfd->fd);
 		return NULL;
 	}
 	c = conn_alloc(w, wfd, &conn_tls_io);

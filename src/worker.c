@@ -196,8 +196,8 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (i = 0; i < nfds; i++) {
 		if (shutdown || w->draining) {
-			close(fds[i].fd);
 			stats_connection_closed();
+			close(fds[i].fd);
 		} else
 			conn_new(w, &fds[i]);
 	}
@@ -252,8 +252,8 @@ worker_join(struct worker *w)
 	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
 		conn_free(c, "exit");
 	for (i = 0; i < w->inbox.nfds; i++) {
-		close(w->inbox.fds[i].fd);
 		stats_connection_closed();
+		close(w->inbox.fds[i].fd);
 	}
 	if (w->inbox.has_update && w->inbox.settings.tls_ctx != NULL)
 		SSL_CTX_free(w->inbox.settings.tls_ctx);
