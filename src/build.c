@@ -64,23 +64,14 @@ struct build {
 	struct timespec		 start;
 };
 
-static uint32_t *
-build_ids_table_new(size_t size)
+/* An open-addressing table of n slots, every byte 0xff: all empty. */
+static void *
+build_table_new(size_t n, size_t width)
 {
-	uint32_t *t;
+	void *t;
 
-	t = xreallocarray(NULL, size, sizeof(*t));
-	memset(t, 0xff, size * sizeof(*t));
-	return t;
-}
-
-static uint64_t *
-build_terms_table_new(size_t size)
-{
-	uint64_t *t;
-
-	t = xreallocarray(NULL, size, sizeof(*t));
-	memset(t, 0xff, size * sizeof(*t));
+	t = xreallocarray(NULL, n, width);
+	memset(t, 0xff, n * width);
 	return t;
 }
 
@@ -92,9 +83,9 @@ build_new(void)
 	b = xcalloc(1, sizeof(*b));
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
 	b->ix = xcalloc(1, sizeof(*b->ix));
-	b->ix->ids = build_ids_table_new(BUILD_TABLE_MIN);
+	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint32_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
-	b->table = build_terms_table_new(BUILD_TABLE_MIN);
+	b->table = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
 	b->table_mask = BUILD_TABLE_MIN - 1;
 	buf_init(&b->text);
 	buf_init(&b->names);
@@ -125,7 +116,7 @@ build_ids_grow(struct build *b)
 	uint32_t *ids, doc;
 	size_t mask = ix->ids_mask * 2 + 1;
 
-	ids = build_ids_table_new(mask + 1);
+	ids = build_table_new(mask + 1, sizeof(*ids));
 	for (doc = 0; doc < ix->ndocs; doc++) {
 		d = &ix->docs[doc];
 		build_ids_insert(ids, mask,
@@ -193,7 +184,7 @@ build_terms_grow(struct build *b)
 	uint32_t t;
 	size_t mask = b->table_mask * 2 + 1, i;
 
-	table = build_terms_table_new(mask + 1);
+	table = build_table_new(mask + 1, sizeof(*table));
 	for (t = 0; t < b->ix->nterms; t++) {
 		for (i = b->terms[t].hash & mask; table[i] != BUILD_NO_TERM;
 		    i = (i + 1) & mask)

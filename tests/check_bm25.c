@@ -44,14 +44,8 @@ setup(void)
 {
 	const char *paths[] = { path };
 	char err[256];
-	int fd;
 
-	snprintf(path, sizeof(path), "/tmp/check_bm25.XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, corpus, strlen(corpus)),
-	    (ssize_t)strlen(corpus));
-	close(fd);
+	check_write_temp(path, sizeof(path), corpus, strlen(corpus));
 	ix = index_load(paths, 1, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 }

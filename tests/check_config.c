@@ -190,12 +190,10 @@ END_TEST
 START_TEST(test_load_file)
 {
 	struct config cf;
-	char path[] = "/tmp/check_config_XXXXXX";
-	int fd = mkstemp(path);
+	char path[64];
 
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, "workers 2\nread_timeout 1h\n", 26), 26);
-	close(fd);
+	check_write_temp(path, sizeof(path), "workers 2\nread_timeout 1h\n",
+	    26);
 	ck_assert_int_eq(config_load(&cf, path, err, sizeof(err)), 0);
 	ck_assert_int_eq(cf.workers, 2);
 	ck_assert_uint_eq(cf.read_timeout, 3600);

@@ -98,18 +98,6 @@ START_TEST(test_errors)
 }
 END_TEST
 
-static void
-write_temp(char *path, size_t size, const char *data, size_t len)
-{
-	int fd;
-
-	snprintf(path, size, "/tmp/check_corpus.XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
-	close(fd);
-}
-
 START_TEST(test_reader_lines)
 {
 	struct corpus_reader r;
@@ -118,7 +106,7 @@ START_TEST(test_reader_lines)
 	char path[64], err[128];
 	size_t len;
 
-	write_temp(path, sizeof(path), data, strlen(data));
+	check_write_temp(path, sizeof(path), data, strlen(data));
 	ck_assert_int_eq(corpus_reader_open(&r, path), 0);
 	ck_assert_int_eq(corpus_reader_next(&r, &line, &len, err,
 	    sizeof(err)), 1);
@@ -152,7 +140,7 @@ START_TEST(test_reader_long_lines)
 	data = malloc(CORPUS_LINE_MAX + n + 8);
 	memset(data, 'a', CORPUS_LINE_MAX + n + 8);
 	data[n] = '\n';
-	write_temp(path, sizeof(path), data, CORPUS_LINE_MAX + n + 8);
+	check_write_temp(path, sizeof(path), data, CORPUS_LINE_MAX + n + 8);
 	free(data);
 	ck_assert_int_eq(corpus_reader_open(&r, path), 0);
 	ck_assert_int_eq(corpus_reader_next(&r, &line, &len, err,

@@ -29,13 +29,7 @@ static struct index *ix;
 static void
 write_temp(char *path, size_t size, const char *data)
 {
-	int fd;
-
-	snprintf(path, size, "/tmp/check_index.XXXXXX");
-	fd = mkstemp(path);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
-	close(fd);
+	check_write_temp(path, size, data, strlen(data));
 }
 
 static void

@@ -3,7 +3,9 @@
 #define SEARCHD_CHECK_RUN_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static inline int
 check_run(Suite *s)
@@ -15,6 +17,19 @@ check_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+/* Writes len bytes to a new file under /tmp; its name goes into path. */
+static inline void
+check_write_temp(char *path, size_t size, const void *data, size_t len)
+{
+	int fd;
+
+	snprintf(path, size, "/tmp/searchd-check.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
 }
 
 #endif
