@@ -2,6 +2,7 @@
  * fuzz_corpus.c: one line of a JSON Lines corpus, as the loader reads it
  * (without its newline).  The extra members are rendered as JSON by
  * corpus.c itself and pasted into replies verbatim, so they must parse.
+ * The in-place fast path must read every line exactly as json-c does.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,34 @@ check_extra(const struct buf *extra)
 	free(s);
 }
 
+static int
+same_bytes(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static void
+check_same(const char *line, size_t size, int rc, const struct corpus_doc *a,
+    const char *aerr)
+{
+	struct corpus_doc b;
+	char err[256];
+
+	if (corpus_parse_line_json(line, size, &b, err, sizeof(err)) != rc)
+		abort();
+	if (rc == -1 && strcmp(aerr, err) != 0)
+		abort();
+	if (rc == 1 && (!same_bytes(a->id, a->id_len, b.id, b.id_len) ||
+	    !same_bytes(a->title, a->title_len, b.title, b.title_len) ||
+	    !same_bytes(a->text, a->text_len, b.text, b.text_len) ||
+	    !same_bytes(a->extra.data, a->extra.len, b.extra.data,
+	    b.extra.len)))
+		abort();
+	corpus_doc_free(&b);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,6 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line = malloc(size ? size : 1);
 	memcpy(line, data, size);
 	rc = corpus_parse_line(line, size, &doc, err, sizeof(err));
+	check_same(line, size, rc, &doc, err);
 	if (rc == 1) {
 		if (doc.id == NULL || doc.text == NULL ||
 		    strlen(doc.id) > doc.id_len ||

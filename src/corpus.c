@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "corpus.h"
+#include "jscan.h"
 #include "xmalloc.h"
 
 static int
@@ -185,11 +186,12 @@ corpus_json(const char *line, size_t len, char *err, size_t errlen)
 }
 
 int
-corpus_parse_line(const char *line, size_t len, struct corpus_doc *doc,
+corpus_parse_line_json(const char *line, size_t len, struct corpus_doc *doc,
     char *err, size_t errlen)
 {
 	memset(doc, 0, sizeof(*doc));
 	buf_init(&doc->extra);
+	buf_init(&doc->strings);
 	if (corpus_blank(line, len))
 		return 0;
 	if (len > CORPUS_LINE_MAX) {
@@ -211,12 +213,121 @@ corpus_parse_line(const char *line, size_t len, struct corpus_doc *doc,
 	return 1;
 }
 
+enum corpus_field {
+	CORPUS_ID,
+	CORPUS_TITLE,
+	CORPUS_TEXT,
+	CORPUS_NFIELDS
+};
+
+/* What the fast path found: the three members, as slices of the line. */
+struct corpus_fast {
+	struct jscan_value	v[CORPUS_NFIELDS];
+	int			seen[CORPUS_NFIELDS];
+};
+
+/*
+ * json-c and jscan may disagree on what a lone surrogate becomes, so a
+ * string with any \uD... escape is left to json-c.
+ */
+static int
+corpus_surrogate_escape(const struct jscan_value *v)
+{
+	const char *p = v->p, *end = v->p + v->len;
+
+	if (!v->escaped)
+		return 0;
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - p >= 3 && p[1] == 'u' && (p[2] == 'd' || p[2] == 'D'))
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* Takes string members id, title and text, once each; stops otherwise. */
+static int
+corpus_fast_member(void *arg, const struct jscan_value *key,
+    const struct jscan_value *val)
+{
+	static const char *const names[] = { "id", "title", "text" };
+	struct corpus_fast *f = arg;
+	size_t i;
+
+	if (key->escaped || val->type != JSCAN_STRING ||
+	    corpus_surrogate_escape(val))
+		return 1;
+	for (i = 0; i < CORPUS_NFIELDS; i++) {
+		if (key->len == strlen(names[i]) &&
+		    memcmp(key->p, names[i], key->len) == 0)
+			break;
+	}
+	if (i == CORPUS_NFIELDS || f->seen[i])
+		return 1;
+	f->seen[i] = 1;
+	f->v[i] = *val;
+	return 0;
+}
+
+/*
+ * Reads the common line, {"id": ..., "title": ..., "text": ...} and
+ * nothing else, without building a json-c tree: the strings are copied
+ * once into doc->strings.  Returns 0 for any other line.
+ */
+static int
+corpus_fast(const char *line, size_t len, struct corpus_doc *doc)
+{
+	struct corpus_fast f;
+	size_t off[CORPUS_NFIELDS], n[CORPUS_NFIELDS], i;
+
+	memset(&f, 0, sizeof(f));
+	if (jscan_object(line, len, corpus_fast_member, &f) != JSCAN_OK ||
+	    !f.seen[CORPUS_ID] || !f.seen[CORPUS_TEXT])
+		return 0;
+	buf_reserve(&doc->strings, f.v[CORPUS_ID].len + f.v[CORPUS_TEXT].len +
+	    f.v[CORPUS_TITLE].len + CORPUS_NFIELDS);
+	for (i = 0; i < CORPUS_NFIELDS; i++) {
+		if (!f.seen[i])
+			continue;
+		off[i] = doc->strings.len;
+		if (f.v[i].escaped)
+			jscan_unescape(&f.v[i], &doc->strings);
+		else
+			buf_add(&doc->strings, f.v[i].p, f.v[i].len);
+		n[i] = doc->strings.len - off[i];
+		buf_addc(&doc->strings, '\0');
+	}
+	doc->id = doc->strings.data + off[CORPUS_ID];
+	doc->id_len = n[CORPUS_ID];
+	doc->text = doc->strings.data + off[CORPUS_TEXT];
+	doc->text_len = n[CORPUS_TEXT];
+	if (f.seen[CORPUS_TITLE]) {
+		doc->title = doc->strings.data + off[CORPUS_TITLE];
+		doc->title_len = n[CORPUS_TITLE];
+	}
+	return 1;
+}
+
+int
+corpus_parse_line(const char *line, size_t len, struct corpus_doc *doc,
+    char *err, size_t errlen)
+{
+	memset(doc, 0, sizeof(*doc));
+	buf_init(&doc->extra);
+	buf_init(&doc->strings);
+	if (len <= CORPUS_LINE_MAX && corpus_fast(line, len, doc))
+		return 1;
+	buf_free(&doc->strings);
+	return corpus_parse_line_json(line, len, doc, err, errlen);
+}
+
 void
 corpus_doc_free(struct corpus_doc *doc)
 {
 	if (doc->obj != NULL)
 		json_object_put(doc->obj);
 	buf_free(&doc->extra);
+	buf_free(&doc->strings);
 	memset(doc, 0, sizeof(*doc));
 }
 

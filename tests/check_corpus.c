@@ -65,6 +65,82 @@ START_TEST(test_extra)
 }
 END_TEST
 
+/* Both readers must agree on every line: same verdict, same bytes. */
+static void
+ck_same(const char *line)
+{
+	struct corpus_doc a, b;
+	char ea[256] = "", eb[256] = "";
+	int ra, rb;
+
+	ra = corpus_parse_line(line, strlen(line), &a, ea, sizeof(ea));
+	rb = corpus_parse_line_json(line, strlen(line), &b, eb, sizeof(eb));
+	ck_assert_msg(ra == rb, "%s: %d against json-c's %d", line, ra, rb);
+	if (ra == -1)
+		ck_assert_str_eq(ea, eb);
+	if (ra != 1)
+		return;
+	ck_assert_mem_eq(a.id, b.id, b.id_len + 1);
+	ck_assert_uint_eq(a.id_len, b.id_len);
+	ck_assert_uint_eq(a.text_len, b.text_len);
+	ck_assert_mem_eq(a.text, b.text, b.text_len + 1);
+	ck_assert_int_eq(a.title == NULL, b.title == NULL);
+	if (b.title != NULL) {
+		ck_assert_uint_eq(a.title_len, b.title_len);
+		ck_assert_mem_eq(a.title, b.title, b.title_len + 1);
+	}
+	ck_assert_uint_eq(a.extra.len, b.extra.len);
+	if (b.extra.len > 0)
+		ck_assert_mem_eq(a.extra.data, b.extra.data, b.extra.len);
+	corpus_doc_free(&a);
+	corpus_doc_free(&b);
+}
+
+START_TEST(test_fast_path_agrees)
+{
+	static const char *const lines[] = {
+		"{\"id\": \"d1\", \"title\": \"T\", \"text\": \"plain words\"}",
+		"{\"text\":\"a\\n\\t\\\"q\\\" \\\\ \\/\",\"id\":\"e\"}",
+		"{\"id\": \"u\", \"text\": \"caf\\u00e9 \\u00C9\"}",
+		"{\"id\": \"p\", \"text\": \"\\ud83d\\ude00 pair\"}",
+		"{\"id\": \"l\", \"text\": \"lone \\ud800 x\"}",
+		"{\"id\": \"l2\", \"text\": \"lone \\udc00\"}",
+		"{\"id\": \"n\\u0000ul\", \"text\": \"a\\u0000b\"}",
+		"{\"id\": \"k\", \"text\": \"x\", \"id\": \"k2\"}",
+		"{\"\\u0069d\": \"esc\", \"text\": \"key escaped\"}",
+		"{\"id\": \"x\", \"text\": \"t\", \"lang\": \"en\"}",
+		"{\"id\": \"x\", \"text\": \"t\", \"title\": null}",
+		"{\"id\": \"x\", \"text\": 5}",
+		"  {\"id\":\"w\",\"text\":\"\"}\t\r",
+		"{\"id\": \"x\", \"text\": \"t\"}\f",
+		"\xef\xbb\xbf{\"id\": \"bom\", \"text\": \"t\"}",
+		"{\"id\": \"x\", \"text\": \"bad \xc3\x28\"}",
+		"{\"id\": \"x\", \"text\": \"raw\ttab\"}",
+		"{\"id\": \"x\", \"text\": \"t\"",
+		"{\"id\": \"x\", \"text\": \"t\"} {}",
+		"{\"id\": \"x\"}",
+		"{}",
+		"[]",
+	};
+	struct corpus_doc d;
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		ck_same(lines[i]);
+
+	/* The common line skips json-c; one with other keys does not. */
+	ck_assert_int_eq(corpus_parse_line(lines[1], strlen(lines[1]), &d, err,
+	    sizeof(err)), 1);
+	ck_assert_ptr_null(d.obj);
+	corpus_doc_free(&d);
+	ck_assert_int_eq(corpus_parse_line(lines[9], strlen(lines[9]), &d, err,
+	    sizeof(err)), 1);
+	ck_assert_ptr_nonnull(d.obj);
+	corpus_doc_free(&d);
+}
+END_TEST
+
 START_TEST(test_blank)
 {
 	struct corpus_doc d;
@@ -179,6 +255,7 @@ main(void)
 
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_extra);
+	tcase_add_test(tc, test_fast_path_agrees);
 	tcase_add_test(tc, test_blank);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_reader_lines);
