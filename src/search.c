@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "elapsed.h"
 #include "index.h"
 #include "request.h"
 
@@ -94,22 +95,12 @@ search_result(struct request_ctx *ctx, const char *value, size_t len,
 	return 0;
 }
 
-static uint64_t
-search_elapsed_us(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000 +
-	    (uint64_t)(t1.tv_nsec - t0->tv_nsec) / 1000;
-}
-
 void
 search_answer(struct request_ctx *ctx, const struct request_args *a,
     struct reply *r)
 {
 	struct query *q;
-	struct timespec t0;
+	struct timespec t0, t1;
 	struct buf *b = &ctx->content;
 	const char *value;
 	char why[256];
@@ -160,7 +151,8 @@ search_answer(struct request_ctx *ctx, const struct request_args *a,
 	buf_json_uint(b, total);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "took_us");
-	buf_json_uint(b, search_elapsed_us(&t0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	buf_json_uint(b, elapsed_us(&t0, &t1));
 	buf_add(b, "}", 1);
 	if (q != NULL)
 		query_free(q);
