@@ -82,6 +82,13 @@ match_leaf_seek(struct match *m, uint32_t target)
 {
 	struct postings_cursor *c;
 
+	/* A plain word has one cursor: no heap to keep. */
+	if (m->nheap == 1) {
+		c = &m->cur[m->heap[0]];
+		if (postings_cursor_seek(c, target) == POSTINGS_END)
+			m->nheap = 0;
+		return m->doc = c->doc;
+	}
 	while (m->nheap > 0) {
 		c = &m->cur[m->heap[0]];
 		if (c->doc >= target)

@@ -204,22 +204,64 @@ postings_cursor_init(struct postings_cursor *c, const uint8_t *arena,
 	postings_cursor_next(c);
 }
 
+/* One varint, the short cases inline: most gaps and tfs are small. */
+static inline uint64_t
+postings_varint(const uint8_t **pp)
+{
+	const uint8_t *p = *pp;
+
+	if (*p < 0x80) {
+		*pp = p + 1;
+		return *p;
+	}
+	if (p[1] < 0x80) {
+		*pp = p + 2;
+		return (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+	}
+	return postings_get_varint(pp);
+}
+
+/*
+ * Decodes postings up to the first at or after target (at least one).  It
+ * works on locals: the byte reads could alias the cursor, so the compiler
+ * would otherwise write every field back after each byte.
+ */
+static uint32_t
+postings_cursor_scan(struct postings_cursor *c, uint32_t target)
+{
+	const uint8_t *dp = c->dp;
+	uint64_t v;
+	uint32_t idx = c->idx, df = c->df, next = c->next, tf = c->tf;
+	uint32_t pskip = c->pskip, doc;
+	int pos_read = c->pos_read;
+
+	do {
+		if (idx == df) {
+			doc = POSTINGS_END;
+			break;
+		}
+		if (!pos_read)
+			pskip += tf;
+		pos_read = 0;
+		v = postings_varint(&dp);
+		tf = (v & 1) ? 1 : (uint32_t)postings_varint(&dp);
+		doc = next + (uint32_t)(v >> 1);
+		next = doc + 1;
+		idx++;
+	} while (doc < target);
+	c->dp = dp;
+	c->idx = idx;
+	c->next = next;
+	c->tf = tf;
+	c->pskip = pskip;
+	c->pos_read = pos_read;
+	return c->doc = doc;
+}
+
 uint32_t
 postings_cursor_next(struct postings_cursor *c)
 {
-	uint64_t v;
-
-	if (c->idx == c->df)
-		return c->doc = POSTINGS_END;
-	if (!c->pos_read)
-		c->pskip += c->tf;
-	c->pos_read = 0;
-	v = postings_get_varint(&c->dp);
-	c->tf = (v & 1) ? 1 : (uint32_t)postings_get_varint(&c->dp);
-	c->doc = c->next + (uint32_t)(v >> 1);
-	c->next = c->doc + 1;
-	c->idx++;
-	return c->doc;
+	return postings_cursor_scan(c, c->next);
 }
 
 /* The first block after the current one whose last document >= target. */
@@ -270,9 +312,7 @@ postings_cursor_seek(struct postings_cursor *c, uint32_t target)
 			postings_cursor_jump(c,
 			    postings_cursor_find_block(c, block + 1, target));
 	}
-	while (postings_cursor_next(c) < target)
-		;
-	return c->doc;
+	return postings_cursor_scan(c, target);
 }
 
 /* Writes the current posting's tf positions, ascending, into out. */

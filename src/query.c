@@ -305,6 +305,9 @@ query_parse(const char *s, size_t len, char *err, size_t errlen)
 static int
 query_term_matches(const struct query_node *t, const char *s, size_t len)
 {
+	/* The first byte settles most words without a call to memcmp. */
+	if (t->term_len > 0 && (len == 0 || s[0] != t->term[0]))
+		return 0;
 	if (t->prefix)
 		return len >= t->term_len && memcmp(s, t->term, t->term_len) == 0;
 	return len == t->term_len && memcmp(s, t->term, len) == 0;

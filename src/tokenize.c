@@ -184,6 +184,42 @@ tokenize_word_end(struct tokenize *t, size_t off)
 	return 0;
 }
 
+/* An ASCII letter or digit, lower-cased; 0 for any other byte. */
+static inline char
+tokenize_ascii_fold(unsigned char c)
+{
+	if ((unsigned)(c - 'a') < 26 || (unsigned)(c - '0') < 10)
+		return (char)c;
+	if ((unsigned)(c - 'A') < 26)
+		return (char)(c - 'A' + 'a');
+	return 0;
+}
+
+/*
+ * Most words are ASCII: scans and folds one in a single pass.  Returns 0,
+ * leaving t as it was, when a non-ASCII byte continues the word.
+ */
+static int
+tokenize_ascii(struct tokenize *t)
+{
+	size_t off = t->off, n = 0;
+	char f;
+
+	while (off < t->len && (f = tokenize_ascii_fold(
+	    (unsigned char)t->s[off])) != 0) {
+		if (n < sizeof(t->term) - 1)
+			t->term[n++] = f;
+		off++;
+	}
+	if (off < t->len && (unsigned char)t->s[off] >= 0x80)
+		return 0;
+	t->term[n] = '\0';
+	t->term_len = n;
+	t->start = t->off;
+	t->end = t->off = off;
+	return 1;
+}
+
 int
 tokenize_next(struct tokenize *t)
 {
@@ -192,10 +228,13 @@ tokenize_next(struct tokenize *t)
 	int n, len;
 
 	while (t->off < t->len) {
-		if ((unsigned char)t->s[t->off] < 0x80 &&
-		    !tokenize_ascii_word((unsigned char)t->s[t->off])) {
-			t->off++;
-			continue;
+		if ((unsigned char)t->s[t->off] < 0x80) {
+			if (!tokenize_ascii_word((unsigned char)t->s[t->off])) {
+				t->off++;
+				continue;
+			}
+			if (tokenize_ascii(t))
+				return 1;
 		}
 		if ((n = tokenize_decode(t, t->off, &cp)) < 0)
 			return -1;

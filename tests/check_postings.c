@@ -144,20 +144,22 @@ START_TEST(test_cursor_sequential)
 }
 END_TEST
 
-START_TEST(test_cursor_seek)
+/* Seeks with strides from below the mean gap to many blocks at once. */
+static void
+ck_seeks(uint32_t maxgap)
 {
 	struct fixture f;
 	struct postings_cursor c;
 	uint32_t i, target, round;
 
-	srandom(13);
-	fixture_build(&f, 5000, 40);
+	fixture_build(&f, 5000, maxgap);
 	for (round = 0; round < 50; round++) {
 		postings_cursor_init(&c, f.arena.data, f.arena.skips, &f.p);
 		target = 0;
 		i = 0;
 		for (;;) {
-			target += (uint32_t)random() % (round * 100 + 2);
+			target += (uint32_t)random() %
+			    ((round * 100 + 2) * (maxgap / 40));
 			while (i < f.n && f.docs[i] < target)
 				i++;
 			if (i == f.n) {
@@ -174,6 +176,14 @@ START_TEST(test_cursor_seek)
 		}
 	}
 	fixture_free(&f);
+}
+
+START_TEST(test_cursor_seek)
+{
+	srandom(13);
+	ck_seeks(40);
+	/* Gaps of two- and three-byte varints too. */
+	ck_seeks(20000);
 }
 END_TEST
 

@@ -35,6 +35,8 @@ START_TEST(test_ascii)
 	ck_terms("", NULL);
 	ck_terms("...!?", NULL);
 	ck_terms("don't e-mail", "don", "t", "e", "mail", NULL);
+	/* An ASCII word ended by non-ASCII punctuation or space. */
+	ck_terms("wait\xe2\x80\xa6 A\xc2\xa0" "B", "wait", "a", "b", NULL);
 }
 END_TEST
 
@@ -149,6 +151,16 @@ START_TEST(test_long_word)
 	ck_assert_int_eq(tokenize_next(&t), 1);
 	ck_assert_uint_eq(t.end, strlen(s));
 	ck_assert_uint_eq(t.term_len, TOKENIZE_TERM_MAX - 1);
+	ck_assert_int_eq(tokenize_next(&t), 0);
+
+	/* All ASCII: cut at the limit, the word still spans its bytes. */
+	memset(s, 'B', sizeof(s) - 1);
+	tokenize_init(&t, s, strlen(s));
+	ck_assert_int_eq(tokenize_next(&t), 1);
+	ck_assert_uint_eq(t.end, strlen(s));
+	ck_assert_uint_eq(t.term_len, TOKENIZE_TERM_MAX);
+	ck_assert_int_eq(t.term[0], 'b');
+	ck_assert_int_eq(t.term[TOKENIZE_TERM_MAX], '\0');
 	ck_assert_int_eq(tokenize_next(&t), 0);
 }
 END_TEST
