@@ -121,6 +121,57 @@ START_TEST(test_numbers)
 }
 END_TEST
 
+/* What printf makes of v, with ".0" when it reads as an integer. */
+static void
+ck_double_as_printf(double v)
+{
+	struct buf b;
+	char want[40];
+	int n;
+
+	n = snprintf(want, sizeof(want) - 2, "%.15g", v);
+	if (strpbrk(want, ".e") == NULL)
+		memcpy(want + n, ".0", 3);
+	buf_init(&b);
+	buf_json_double(&b, v);
+	buf_addc(&b, '\0');
+	ck_assert_msg(strcmp(b.data, want) == 0, "%a: %s, printf %s", v,
+	    b.data, want);
+	buf_free(&b);
+}
+
+/* The integer formatter against printf, on every kind of score. */
+START_TEST(test_double_formatter)
+{
+	static const double edges[] = {
+		1e-4, 0.000099999999999999991, 0.0001000000000000001,
+		1e15, 999999999999999.5, 999999999999999.4, 99999999999999.95,
+		123456789012345.5, 123456789012344.5, 0.5, 1.25, 2.5, 10.0,
+		100.0, 1e14, 0.1, 0.2, 0.3, 1.0 / 3.0, 2.0 / 3.0, 9.5,
+		0.00012345678901234567, 4503599627370495.5, 12.000000000000001,
+		-7.25, -0.001, -123456.789, 5e-5, 3.0e15,
+	};
+	uint64_t bits;
+	double v;
+	size_t i;
+
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+		ck_double_as_printf(edges[i]);
+	/* Random doubles from 1e-6 to 1e17, and random BM25-sized ones. */
+	srandom(5);
+	for (i = 0; i < 200000; i++) {
+		bits = (uint64_t)random() << 33 ^ (uint64_t)random() << 2 ^
+		    (uint64_t)random();
+		bits = (bits & 0x000fffffffffffffULL) |
+		    (uint64_t)(1003 + random() % 77) << 52;
+		memcpy(&v, &bits, sizeof(v));
+		ck_double_as_printf(i % 2 ? v : -v);
+		ck_double_as_printf((double)(random() % 100000) / 1000 +
+		    (double)random() / 1e15);
+	}
+}
+END_TEST
+
 START_TEST(test_growth)
 {
 	struct buf b;
@@ -151,6 +202,7 @@ main(void)
 	tcase_add_test(tc, test_string_escapes);
 	tcase_add_test(tc, test_string_escapes_random);
 	tcase_add_test(tc, test_numbers);
+	tcase_add_test(tc, test_double_formatter);
 	tcase_add_test(tc, test_growth);
 	suite_add_tcase(s, tc);
 	return check_run(s);
