@@ -301,6 +301,11 @@ buf_json_double(struct buf *b, double v)
 		buf_add(b, "0", 1);
 		return;
 	}
+	if (v == 0) {
+		/* An exact-id hit that matched no word scores 0. */
+		buf_adds(b, signbit(v) ? "-0.0" : "0.0");
+		return;
+	}
 	if ((n = buf_g15(v, tmp)) == 0)
 		n = (size_t)snprintf(tmp, sizeof(tmp), "%.15g", v);
 	buf_add(b, tmp, n);

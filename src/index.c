@@ -287,7 +287,12 @@ index_term_range(const struct index *ix, const char *s, size_t len,
     int prefix, uint32_t *lo, uint32_t *hi)
 {
 	*lo = index_term_bound(ix, s, len, prefix, 0);
-	*hi = index_term_bound(ix, s, len, prefix, 1);
+	/* Names are unique: a plain word needs no second search. */
+	if (!prefix)
+		*hi = *lo + (*lo < ix->nterms &&
+		    index_term_cmp(ix, *lo, s, len, 0) == 0);
+	else
+		*hi = index_term_bound(ix, s, len, prefix, 1);
 }
 
 double

@@ -1,8 +1,10 @@
 /* match.c: see match.h. */
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "engine.h"
 #include "match.h"
 #include "query.h"
@@ -34,7 +36,13 @@ struct match {
 	size_t			  nneg;
 };
 
-/* A query's evaluation: the tree and its scratch arrays. */
+/* As QUERY_FIRST_BLOCK: a few leaves, and malloc's per-thread cache. */
+#define MATCH_FIRST_BLOCK	880
+
+/*
+ * A query's evaluation: the tree, which lives in the arena, and scratch
+ * arrays, which grow on the heap.  Owned by match_run_new's caller.
+ */
 struct match_run {
 	const struct index	*ix;
 	struct match		*root;
@@ -44,6 +52,8 @@ struct match_run {
 	size_t			 pos_cap;
 	uint32_t		*cand;		/* phrase starts still possible */
 	size_t			 cand_cap;
+	struct arena		 arena;
+	char			 first[MATCH_FIRST_BLOCK];
 };
 
 static uint32_t	match_seek(struct match_run *, struct match *, uint32_t);
@@ -104,17 +114,18 @@ match_leaf_seek(struct match *m, uint32_t target)
 }
 
 static void
-match_leaf_init(const struct index *ix, struct match *m,
+match_leaf_init(struct match_run *r, struct match *m,
     const struct query_node *qn)
 {
+	const struct index *ix = r->ix;
 	const struct postings *p;
 	uint32_t lo, hi, i;
 
 	m->type = MATCH_LEAF;
 	index_term_range(ix, qn->term, qn->term_len, qn->prefix, &lo, &hi);
-	m->cur = xreallocarray(NULL, hi - lo + 1, sizeof(*m->cur));
-	m->idf = xreallocarray(NULL, hi - lo + 1, sizeof(*m->idf));
-	m->heap = xreallocarray(NULL, hi - lo + 1, sizeof(*m->heap));
+	m->cur = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->cur));
+	m->idf = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->idf));
+	m->heap = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->heap));
 	for (i = 0; i < hi - lo; i++) {
 		p = &ix->terms[lo + i].postings;
 		postings_cursor_init(&m->cur[i], ix->postings.data,
@@ -353,7 +364,7 @@ match_build_kids(struct match_run *r, struct query_node **qn, size_t n)
 	struct match **kids;
 	size_t i;
 
-	kids = xreallocarray(NULL, n ? n : 1, sizeof(*kids));
+	kids = arena_alloc(&r->arena, (n ? n : 1) * sizeof(*kids));
 	for (i = 0; i < n; i++) {
 		kids[i] = match_build(r, qn[i]);
 		kids[i]->offset = (uint32_t)i;
@@ -388,10 +399,10 @@ match_build(struct match_run *r, const struct query_node *qn)
 {
 	struct match *m;
 
-	m = xcalloc(1, sizeof(*m));
+	m = arena_alloc(&r->arena, sizeof(*m));
 	switch (qn->type) {
 	case QUERY_TERM:
-		match_leaf_init(r->ix, m, qn);
+		match_leaf_init(r, m, qn);
 		return m;
 	case QUERY_PHRASE:
 		m->type = MATCH_PHRASE;
@@ -412,7 +423,9 @@ match_run_new(const struct index *ix, const struct query *q)
 {
 	struct match_run *r;
 
-	r = xcalloc(1, sizeof(*r));
+	r = xmalloc(sizeof(*r));
+	memset(r, 0, offsetof(struct match_run, arena));
+	arena_init(&r->arena, r->first, sizeof(r->first));
 	r->ix = ix;
 	if (q != NULL && q->root != NULL)
 		r->root = match_build(r, q->root);
@@ -433,30 +446,12 @@ match_run_score(struct match_run *r)
 	return match_score(r, r->root);
 }
 
-static void
-match_free(struct match *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->nkids; i++)
-		match_free(m->kids[i]);
-	for (i = 0; i < m->nneg; i++)
-		match_free(m->neg[i]);
-	free(m->kids);
-	free(m->neg);
-	free(m->cur);
-	free(m->idf);
-	free(m->heap);
-	free(m);
-}
-
 void
 match_run_free(struct match_run *r)
 {
-	if (r->root != NULL)
-		match_free(r->root);
 	free(r->at);
 	free(r->pos);
 	free(r->cand);
+	arena_free(&r->arena);
 	free(r);
 }

@@ -28,10 +28,13 @@ struct query_parser {
 	size_t			 errlen;
 };
 
+/* Appends to a vector whose capacity is the next power of two from 4. */
 static void
-query_push(struct query_node ***v, size_t *n, struct query_node *node)
+query_push(struct query *q, struct query_node ***v, size_t *n,
+    struct query_node *node)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0))
+		*v = arena_grow(&q->arena, *v, *n, *n ? *n : 4, sizeof(**v));
 	(*v)[(*n)++] = node;
 }
 
@@ -40,29 +43,17 @@ query_node_new(struct query *q, enum query_type type)
 {
 	struct query_node *node;
 
-	node = xcalloc(1, sizeof(*node));
+	node = arena_alloc(&q->arena, sizeof(*node));
 	node->type = type;
-	query_push(&q->nodes, &q->nnodes, node);
 	return node;
 }
 
 void
 query_free(struct query *q)
 {
-	struct query_node *node;
-	size_t i;
-
 	if (q == NULL)
 		return;
-	for (i = 0; i < q->nnodes; i++) {
-		node = q->nodes[i];
-		free(node->term);
-		free(node->kids);
-		free(node->neg);
-		free(node);
-	}
-	free(q->nodes);
-	free(q->terms);
+	arena_free(&q->arena);
 	free(q);
 }
 
@@ -103,7 +94,7 @@ query_term_new(struct query *q, const struct tokenize *t)
 	struct query_node *node;
 
 	node = query_node_new(q, QUERY_TERM);
-	node->term = xstrndup(t->term, t->term_len);
+	node->term = arena_strndup(&q->arena, t->term, t->term_len);
 	node->term_len = t->term_len;
 	return node;
 }
@@ -123,7 +114,7 @@ query_words(struct query_parser *p, const char *s, size_t len, int prefix)
 	tokenize_init(&t, s, len);
 	while (tokenize_next(&t) == 1) {
 		node = query_term_new(p->q, &t);
-		query_push(&phrase->kids, &phrase->nkids, node);
+		query_push(p->q, &phrase->kids, &phrase->nkids, node);
 	}
 	if (node == NULL)
 		return NULL;
@@ -137,11 +128,11 @@ query_add_terms(struct query *q, struct query_node *node)
 	size_t i;
 
 	if (node->type == QUERY_TERM) {
-		query_push(&q->terms, &q->nterms, node);
+		query_push(q, &q->terms, &q->nterms, node);
 		return;
 	}
 	for (i = 0; i < node->nkids; i++)
-		query_push(&q->terms, &q->nterms, node->kids[i]);
+		query_push(q, &q->terms, &q->nterms, node->kids[i]);
 }
 
 static int
@@ -156,9 +147,9 @@ query_add_unit(struct query_parser *p, const char *s, size_t len,
 		return 0;
 	}
 	if (neg)
-		query_push(&p->group->neg, &p->group->nneg, node);
+		query_push(p->q, &p->group->neg, &p->group->nneg, node);
 	else {
-		query_push(&p->group->kids, &p->group->nkids, node);
+		query_push(p->q, &p->group->kids, &p->group->nkids, node);
 		query_add_terms(p->q, node);
 	}
 	return 0;
@@ -238,7 +229,7 @@ query_end_group(struct query_parser *p)
 	if (g->nkids == 1 && g->nneg == 0)
 		g = g->kids[0];
 	if (g->nkids > 0 || g->type != QUERY_AND)
-		query_push(&p->or->kids, &p->or->nkids, g);
+		query_push(p->q, &p->or->kids, &p->or->nkids, g);
 	p->group = query_node_new(p->q, QUERY_AND);
 }
 
@@ -282,7 +273,11 @@ query_parse(const char *s, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid UTF-8");
 		return NULL;
 	}
-	q = xcalloc(1, sizeof(*q));
+	q = xmalloc(sizeof(*q));
+	q->root = NULL;
+	q->terms = NULL;
+	q->nterms = 0;
+	arena_init(&q->arena, q->first, sizeof(q->first));
 	memset(&p, 0, sizeof(p));
 	p.s = s;
 	p.len = len;

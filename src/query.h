@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "arena.h"
 #include "index.h"
 
 enum query_type {
@@ -34,13 +35,20 @@ struct query_node {
 	size_t			  nneg;
 };
 
+/*
+ * Arena bytes inside the query: a few words fit, and the whole struct
+ * stays within the size glibc's malloc serves from its per-thread cache.
+ */
+#define QUERY_FIRST_BLOCK	960
+
 struct query {
 	struct query_node	 *root;		/* NULL: matches nothing */
 	/* Every term that must occur somewhere, for marking snippets. */
 	struct query_node	**terms;
 	size_t			  nterms;
-	struct query_node	**nodes;	/* all of them, to free */
-	size_t			  nnodes;
+	/* Holds every node, array and string; a few words fit in first. */
+	struct arena		  arena;
+	char			  first[QUERY_FIRST_BLOCK];
 };
 
 /* Whether a folded word matches one of the query's positive terms. */
