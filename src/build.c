@@ -60,6 +60,7 @@ struct build {
 	uint32_t		*touched;	/* its distinct terms */
 	size_t			 ntouched;
 	uint32_t		*sorted;	/* its positions by term */
+	struct build_words	 words;		/* build_add's */
 
 	struct timespec		 start;
 };
@@ -89,6 +90,7 @@ build_new(void)
 	b->table_mask = BUILD_TABLE_MIN - 1;
 	buf_init(&b->text);
 	buf_init(&b->names);
+	build_words_init(&b->words);
 	return b;
 }
 
@@ -146,12 +148,15 @@ build_ids_find(const struct build *b, const char *id, size_t len)
 static void
 build_add_field(struct build *b, const char *s, size_t len)
 {
-	buf_add(&b->text, s, len);
-	buf_addc(&b->text, '\0');
+	buf_reserve(&b->text, len + 1);
+	if (len > 0)
+		memcpy(b->text.data + b->text.len, s, len);
+	b->text.data[b->text.len + len] = '\0';
+	b->text.len += len + 1;
 }
 
 static uint32_t
-build_add_record(struct build *b, const struct corpus_doc *cd)
+build_add_record(struct build *b, const struct build_doc *bd)
 {
 	struct index *ix = b->ix;
 	struct index_docrec *d;
@@ -164,16 +169,16 @@ build_add_record(struct build *b, const struct corpus_doc *cd)
 	}
 	d = &ix->docs[ix->ndocs];
 	d->off = b->text.len;
-	d->id_len = (uint32_t)cd->id_len;
-	d->title_len = cd->title != NULL ? (uint32_t)cd->title_len :
+	d->id_len = (uint32_t)bd->id_len;
+	d->title_len = bd->title != NULL ? (uint32_t)bd->title_len :
 	    INDEX_NO_TITLE;
-	d->text_len = (uint32_t)cd->text_len;
-	d->extra_len = (uint32_t)cd->extra.len;
-	build_add_field(b, cd->id, cd->id_len);
-	if (cd->title != NULL)
-		build_add_field(b, cd->title, cd->title_len);
-	build_add_field(b, cd->text, cd->text_len);
-	build_add_field(b, cd->extra.data, cd->extra.len);
+	d->text_len = (uint32_t)bd->text_len;
+	d->extra_len = (uint32_t)bd->extra_len;
+	build_add_field(b, bd->id, bd->id_len);
+	if (bd->title != NULL)
+		build_add_field(b, bd->title, bd->title_len);
+	build_add_field(b, bd->text, bd->text_len);
+	build_add_field(b, bd->extra, bd->extra_len);
 	return ix->ndocs++;
 }
 
@@ -227,17 +232,17 @@ build_term_name(const struct build *b, const struct build_term *bt)
 	return b->names.data + bt->name.off;
 }
 
+/* Finds or adds the term s, whose index_hash is hash. */
 static uint32_t
-build_intern(struct build *b, const char *s, size_t len)
+build_intern(struct build *b, const char *s, size_t len, uint32_t hash)
 {
 	const struct build_term *bt;
 	uint64_t e;
-	uint32_t hash, t;
+	uint32_t t;
 	size_t i;
 
 	if (((size_t)b->ix->nterms + 1) * 2 > b->table_mask + 1)
 		build_terms_grow(b);
-	hash = index_hash(s, len);
 	for (i = hash & b->table_mask; (e = b->table[i]) != BUILD_NO_TERM;
 	    i = (i + 1) & b->table_mask) {
 		if (e >> 32 != hash)
@@ -267,18 +272,6 @@ build_tok_add(struct build *b, uint32_t term, uint32_t pos)
 	b->toks[b->ntoks].term = term;
 	b->toks[b->ntoks].pos = pos;
 	b->ntoks++;
-}
-
-/* Tokenizes one field from position pos; returns the next position. */
-static uint32_t
-build_tokenize(struct build *b, const char *s, size_t len, uint32_t pos)
-{
-	struct tokenize t;
-
-	tokenize_init(&t, s, len);
-	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
-		build_tok_add(b, build_intern(b, t.term, t.term_len), pos++);
-	return pos;
 }
 
 /*
@@ -316,44 +309,135 @@ build_postings(struct build *b, uint32_t doc)
 	b->ix->npostings += b->ntouched;
 }
 
+void
+build_words_init(struct build_words *bw)
+{
+	memset(bw, 0, sizeof(*bw));
+	buf_init(&bw->terms);
+}
+
+void
+build_words_reset(struct build_words *bw)
+{
+	bw->n = 0;
+	buf_reset(&bw->terms);
+}
+
+void
+build_words_free(struct build_words *bw)
+{
+	free(bw->v);
+	buf_free(&bw->terms);
+	build_words_init(bw);
+}
+
+static void
+build_words_push(struct build_words *bw, const struct tokenize *t,
+    uint32_t pos)
+{
+	struct build_word *w;
+
+	if (bw->n == bw->cap) {
+		bw->cap = bw->cap ? bw->cap * 2 : 256;
+		bw->v = xreallocarray(bw->v, bw->cap, sizeof(*bw->v));
+	}
+	w = &bw->v[bw->n++];
+	w->hash = index_hash(t->term, t->term_len);
+	w->len = (uint32_t)t->term_len;
+	w->off = (uint32_t)bw->terms.len;
+	w->pos = pos;
+	buf_add(&bw->terms, t->term, t->term_len);
+}
+
+/* Tokenizes one field from position pos; returns the next position. */
+static uint32_t
+build_words_field(struct build_words *bw, const char *s, size_t len,
+    uint32_t pos)
+{
+	struct tokenize t;
+
+	tokenize_init(&t, s, len);
+	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
+		build_words_push(bw, &t, pos++);
+	return pos;
+}
+
 /*
  * Title words come first; a gap of one position keeps phrases from
  * running from the title into the text.
  */
-static void
-build_index_doc(struct build *b, const struct corpus_doc *cd, uint32_t doc)
+size_t
+build_words_add(struct build_words *bw, const char *title, size_t title_len,
+    const char *text, size_t text_len)
 {
+	size_t first = bw->n;
 	uint32_t pos = 0;
 
-	b->ntoks = 0;
-	if (cd->title != NULL) {
-		pos = build_tokenize(b, cd->title, cd->title_len, 0);
+	if (title != NULL) {
+		pos = build_words_field(bw, title, title_len, 0);
 		if (pos > 0)
 			pos++;
 	}
-	build_tokenize(b, cd->text, cd->text_len, pos);
+	build_words_field(bw, text, text_len, pos);
+	return bw->n - first;
+}
+
+static void
+build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
+{
+	const struct build_word *w;
+	size_t i;
+
+	b->ntoks = 0;
+	for (i = 0; i < bd->nwords; i++) {
+		w = &bd->words[i];
+		build_tok_add(b, build_intern(b, bd->terms + w->off, w->len,
+		    w->hash), w->pos);
+	}
 	b->dl[doc] = (uint32_t)b->ntoks;
 	b->total_dl += b->ntoks;
 	build_postings(b, doc);
 }
 
 int
-build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
+build_add_doc(struct build *b, const struct build_doc *bd, uint32_t *dup)
 {
 	uint32_t doc;
 
 	*dup = INDEX_NO_DOC;
 	if (b->ix->ndocs == INDEX_DOCS_MAX)
 		return -1;
-	if ((*dup = build_ids_find(b, cd->id, cd->id_len)) != INDEX_NO_DOC)
+	if ((*dup = build_ids_find(b, bd->id, bd->id_len)) != INDEX_NO_DOC)
 		return -1;
 	if (((size_t)b->ix->ndocs + 1) * 2 > b->ix->ids_mask + 1)
 		build_ids_grow(b);
-	doc = build_add_record(b, cd);
+	doc = build_add_record(b, bd);
 	build_ids_insert(b->ix->ids, b->ix->ids_mask,
-	    index_hash(cd->id, cd->id_len), doc);
-	build_index_doc(b, cd, doc);
+	    index_hash(bd->id, bd->id_len), doc);
+	build_index_doc(b, bd, doc);
 	return 0;
+}
+
+int
+build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
+{
+	struct build_doc bd;
+
+	build_words_reset(&b->words);
+	memset(&bd, 0, sizeof(bd));
+	bd.id = cd->id;
+	bd.id_len = cd->id_len;
+	bd.title = cd->title;
+	bd.title_len = cd->title_len;
+	bd.text = cd->text;
+	bd.text_len = cd->text_len;
+	bd.extra = cd->extra.data;
+	bd.extra_len = cd->extra.len;
+	bd.nwords = build_words_add(&b->words, cd->title, cd->title_len,
+	    cd->text, cd->text_len);
+	bd.words = b->words.v;
+	bd.terms = b->words.terms.data;
+	return build_add_doc(b, &bd, dup);
 }
 
 static void
@@ -502,5 +586,6 @@ build_free(struct build *b)
 	free(b->toks);
 	free(b->touched);
 	free(b->sorted);
+	build_words_free(&b->words);
 	free(b);
 }
