@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "build.h"
 #include "buf.h"
@@ -14,6 +17,9 @@
 #define BUILD_TABLE_MIN		1024	/* first size of the hash tables */
 #define BUILD_NO_TERM		UINT64_MAX
 #define BUILD_INLINE		16	/* names this short stay in the term */
+#define BUILD_STREAM_MIN	24	/* bytes: most terms are rare */
+#define BUILD_POS_VARINT_MAX	5	/* what postings_build_add wants */
+#define BUILD_TRIM_EVERY	(32 * 1024 * 1024)	/* bytes of streams */
 
 /*
  * A term while the index is built; mark and tf describe the current doc.
@@ -275,6 +281,36 @@ build_tok_add(struct build *b, uint32_t term, uint32_t pos)
 }
 
 /*
+ * Makes room in one of a term's streams before postings_build_add would,
+ * growing it by half instead of doubling: the streams are most of what
+ * the builder holds, and doubling leaves a quarter of them unused.
+ */
+static void
+build_stream_reserve(uint8_t **data, size_t len, size_t *cap, size_t more)
+{
+	size_t want;
+
+	if (*cap - len >= more)
+		return;
+	want = *cap < BUILD_STREAM_MIN ? BUILD_STREAM_MIN : *cap + *cap / 2;
+	if (want - len < more)
+		want = len + more;
+	*data = xreallocarray(*data, 1, want);
+	*cap = want;
+}
+
+static void
+build_postings_add(struct postings_build *pb, uint32_t doc,
+    const uint32_t *positions, uint32_t tf)
+{
+	build_stream_reserve(&pb->docs, pb->docs_len, &pb->docs_cap,
+	    2 * POSTINGS_VARINT_MAX);
+	build_stream_reserve(&pb->pos, pb->pos_len, &pb->pos_cap,
+	    (size_t)tf * BUILD_POS_VARINT_MAX);
+	postings_build_add(pb, doc, positions, tf);
+}
+
+/*
  * Groups the document's positions by term (a counting sort over its
  * distinct terms) and appends one posting per term.
  */
@@ -303,7 +339,7 @@ build_postings(struct build *b, uint32_t doc)
 		b->sorted[b->terms[b->toks[i].term].slot++] = b->toks[i].pos;
 	for (i = 0; i < b->ntouched; i++) {
 		bt = &b->terms[b->touched[i]];
-		postings_build_add(&bt->pb, doc, b->sorted + bt->slot - bt->tf,
+		build_postings_add(&bt->pb, doc, b->sorted + bt->slot - bt->tf,
 		    bt->tf);
 	}
 	b->ix->npostings += b->ntouched;
@@ -336,6 +372,7 @@ build_words_push(struct build_words *bw, const struct tokenize *t,
     uint32_t pos)
 {
 	struct build_word *w;
+	size_t i;
 
 	if (bw->n == bw->cap) {
 		bw->cap = bw->cap ? bw->cap * 2 : 256;
@@ -346,7 +383,10 @@ build_words_push(struct build_words *bw, const struct tokenize *t,
 	w->len = (uint32_t)t->term_len;
 	w->off = (uint32_t)bw->terms.len;
 	w->pos = pos;
-	buf_add(&bw->terms, t->term, t->term_len);
+	buf_reserve(&bw->terms, t->term_len);
+	for (i = 0; i < t->term_len; i++)
+		bw->terms.data[bw->terms.len + i] = t->term[i];
+	bw->terms.len += t->term_len;
 }
 
 /* Tokenizes one field from position pos; returns the next position. */
@@ -492,7 +532,24 @@ build_sorted_names(const struct build *b)
 	return v;
 }
 
-/* Lays the dictionary and postings out in term order. */
+/*
+ * Hands freed memory back to the kernel.  glibc keeps it otherwise: the
+ * streams are freed in term order, all over the heap, so little of it
+ * ends up at the top where free alone would give it back.
+ */
+static void
+build_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
+}
+
+/*
+ * Lays the dictionary and postings out in term order.  Each term's streams
+ * are freed once copied, and given back as the arena fills, so that the
+ * two do not both take their full size at the end.
+ */
 static void
 build_dictionary(struct build *b)
 {
@@ -500,7 +557,7 @@ build_dictionary(struct build *b)
 	struct build_name *v;
 	struct build_term *bt;
 	struct buf names;
-	size_t total = 0, names_total = 0;
+	size_t total = 0, names_total = 0, freed = 0;
 	uint32_t t;
 
 	for (t = 0; t < ix->nterms; t++) {
@@ -518,8 +575,13 @@ build_dictionary(struct build *b)
 		ix->terms[t].name_off = names.len;
 		ix->terms[t].name_len = bt->name_len;
 		buf_add(&names, v[t].name, v[t].len);
+		freed += postings_build_memory(&bt->pb);
 		postings_build_finish(&bt->pb, &ix->postings,
 		    &ix->terms[t].postings);
+		if (freed >= BUILD_TRIM_EVERY) {
+			build_trim();
+			freed = 0;
+		}
 	}
 	free(v);
 	postings_arena_shrink(&ix->postings);
@@ -565,6 +627,7 @@ build_finish(struct build *b)
 	ix->build_seconds = build_elapsed(&b->start);
 	b->ix = NULL;
 	build_free(b);
+	build_trim();
 	return ix;
 }
 
