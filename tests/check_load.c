@@ -28,8 +28,8 @@ gen(struct buf *b, int from, int to, int big)
 	int i, j;
 
 	for (i = from; i < to; i++) {
-		buf_addf(b, "{\"id\": \"d%d\", \"title\": \"T%d\", \"text\": \"", i,
-		    i % 7);
+		buf_addf(b, "{\"id\": \"d%d\", \"title\": \"T%d\", "
+		    "\"text\": \"", i, i % 7);
 		if (!big)
 			buf_adds(b, SMALL_TEXT);
 		for (j = 0; big && j < BIG_WORDS; j++)
@@ -337,9 +337,10 @@ ck_same_index(const struct index *x, const struct index *y)
 START_TEST(test_same_as_serial)
 {
 	static const char *const words[] = {
-		"caf\xc3\xa9", "CAF\xc3\x89", "Stra\xc3\x9f" "e", "\xe6\x9d\xb1"
-		"\xe4\xba\xac", "x\xcc\x81y", "supercalifragilisticexpialidocious",
-		"42", "rabbit", "Rabbit", "hole", "\xef\xac\x81ne",
+		"caf\xc3\xa9", "CAF\xc3\x89", "Stra\xc3\x9f" "e",
+		"\xe6\x9d\xb1\xe4\xba\xac", "x\xcc\x81y",
+		"supercalifragilisticexpialidocious", "42", "rabbit", "Rabbit",
+		"hole", "\xef\xac\x81ne",
 	};
 	struct index *x, *y;
 	struct buf b;
