@@ -30,6 +30,10 @@
 
 _Static_assert(TOKENIZE_TERM_MAX <= UINT8_MAX, "a name's length is a byte");
 
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS		MAP_ANON
+#endif
+
 /*
  * Terms are found and written all over memory, but a document's words are
  * known ahead: asking for the memory of the ones a few words on hides most

@@ -32,13 +32,13 @@ struct build_words {
 	struct build_word	*v;
 	size_t			 n;
 	size_t			 cap;
-	struct buf		 terms;		/* the folded forms */
+	struct buf		 terms;		/* folded forms, zero-padded */
 };
 
 /*
  * A document to add.  The strings need not end in a NUL; title is NULL
  * when the line had none.  words and terms are its words, as
- * build_words_add gave them.
+ * build_words_add gave them (the builder reads the padding too).
  */
 struct build_doc {
 	const char		*id;

@@ -1,6 +1,5 @@
 /* index.c: loading, looking up and searching an index; see index.h. */
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +65,7 @@ index_dup_error(const struct build_doc *bd, uint32_t dup,
 	buf_free(&id);
 }
 
-/* Adds a batch's documents; returns -1 with "FILE:LINE: reason". */
+/* Adds a batch's documents; returns -1 with the first error in it. */
 static int
 index_load_batch(struct build *b, struct index_origin *o,
     const char *const *paths, const struct load_batch *lb, char *err,
