@@ -1,41 +1,95 @@
 /* build.c: see build.h. */
 
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef HAVE_MALLOC_TRIM
+#include <malloc.h>
+#endif
 
 #include "build.h"
 #include "buf.h"
 #include "corpus.h"
 #include "engine.h"
+#include "log.h"
 #include "tokenize.h"
 #include "xmalloc.h"
 
 #define BUILD_TABLE_MIN		1024	/* first size of the hash tables */
-#define BUILD_NO_TERM		UINT64_MAX
+#define BUILD_NO_TERM		UINT32_MAX
 #define BUILD_INLINE		16	/* names this short stay in the term */
+#define BUILD_WORD_PAD		8	/* folded words are zero-padded to it */
+#define BUILD_DOCS		0	/* a term's doc stream */
+#define BUILD_POS		1	/* and its position stream */
+#define BUILD_CHUNK_MIN		4	/* log2 bytes: most terms are rare */
+#define BUILD_CHUNK_MAX		16
+#define BUILD_SLAB		(1024 * 1024)
+#define BUILD_BUCKETS		256	/* one per first byte of a name */
+
+_Static_assert(TOKENIZE_TERM_MAX <= UINT8_MAX, "a name's length is a byte");
+
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS		MAP_ANON
+#endif
 
 /*
- * A term while the index is built; mark and tf describe the current doc.
- * Lookups touch only the first fields, so short names live there too.
+ * Terms are found and written all over memory, but a document's words are
+ * known ahead: asking for the memory of the ones a few words on hides most
+ * of the wait.
+ */
+#define BUILD_AHEAD		8
+#if defined(__GNUC__) || defined(__clang__)
+#define build_prefetch(p)	__builtin_prefetch((p), 1)
+#else
+#define build_prefetch(p)	((void)(p))
+#endif
+
+/*
+ * A term while the index is built.  The terms are the slots of the hash
+ * table themselves, 64 bytes each, so that finding a word's term and
+ * adding its posting touch one cache line.  Short names live here,
+ * zero-padded to be compared eight bytes at a time.
  */
 struct build_term {
-	uint32_t		hash;
-	uint32_t		name_len;
-	uint32_t		mark;	/* current document + 1 if it has it */
-	uint32_t		tf;
+	uint32_t	 hash;
+	uint32_t	 term;		/* its number; BUILD_NO_TERM: empty */
+	uint32_t	 df;
+	uint32_t	 next;		/* its last document + 1 */
+	uint8_t		*cur[2];	/* BUILD_DOCS and BUILD_POS: where */
+	uint32_t	 room[2];	/* their next bytes go, how many fit */
+	uint8_t		 shift[2];	/* and log2 of their chunks' size */
+	uint8_t		 len;
 	union {
 		char		inl[BUILD_INLINE];
 		uint64_t	off;	/* in names, when longer */
 	} name;
-	uint32_t		slot;	/* where its positions go in sorted */
-	struct postings_build	pb;
 };
 
-/* One word of the current document. */
-struct build_tok {
+/*
+ * The head of a chunk of one stream; its bytes follow.  Each stream is a
+ * chain of chunks, about half as large as the stream so far, cut from the
+ * slabs of its name's bucket.
+ */
+struct build_chunk {
+	uint64_t	off;		/* of its first byte in the stream */
 	uint32_t	term;
-	uint32_t	pos;
+	uint32_t	shift_stream;	/* shift << 1 | stream */
+};
+
+/* Mapped memory for the chunks of one bucket's terms. */
+struct build_slab {
+	uint8_t		*base;		/* BUILD_SLAB bytes */
+	size_t		 used;
+	int		 bucket;
+};
+
+/* A term's skip entries so far, offsets relative to its streams. */
+struct build_skips {
+	size_t			n;
+	size_t			cap;
+	struct postings_skip	v[];
 };
 
 /* Owned by its creator until build_finish or build_free. */
@@ -45,21 +99,28 @@ struct build {
 	uint32_t		*dl;		/* words per document */
 	uint64_t		 total_dl;
 	struct buf		 text;
-	size_t			 nids;
 
-	struct build_term	*terms;
-	size_t			 terms_cap;
-	uint64_t		*table;		/* hash << 32 | term number */
+	struct build_term	*table;		/* mapped */
 	size_t			 table_mask;
 	struct buf		 names;
+	struct build_skips	**skips;	/* by term number */
+	size_t			 skips_cap;
+	struct build_slab	*slabs;
+	size_t			 nslabs;
+	size_t			 slabs_cap;
+	size_t			 slab[BUILD_BUCKETS];	/* each one's, + 1 */
 
 	/* Scratch for the current document, reused. */
-	struct build_tok	*toks;
-	size_t			 ntoks;
-	size_t			 toks_cap;
-	uint32_t		*touched;	/* its distinct terms */
-	size_t			 ntouched;
-	uint32_t		*sorted;	/* its positions by term */
+	size_t			 scratch_cap;
+	uint32_t		*toks;		/* per word: its term's place */
+	uint32_t		*touched;	/* per term: its slot */
+	uint32_t		*count;		/* its tf */
+	uint32_t		*first;		/* where its positions go */
+	uint32_t		*sorted;	/* the positions by term */
+	uint64_t		*seen;		/* term + 1 << 32 | place */
+	size_t			 seen_mask;
+	size_t			*spot;		/* per term: where in seen */
+	struct build_words	 words;		/* build_add's */
 
 	struct timespec		 start;
 };
@@ -75,6 +136,29 @@ build_table_new(size_t n, size_t width)
 	return t;
 }
 
+/*
+ * The builder's own memory: mapped, so that each piece goes back to the
+ * kernel the moment it is unmapped, wherever it lies.
+ */
+static void *
+build_map(size_t size)
+{
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap %zu bytes", size);
+	return p;
+}
+
+static void
+build_unmap(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
+}
+
 struct build *
 build_new(void)
 {
@@ -85,10 +169,12 @@ build_new(void)
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint32_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
-	b->table = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
+	b->table = build_map(BUILD_TABLE_MIN * sizeof(*b->table));
+	memset(b->table, 0xff, BUILD_TABLE_MIN * sizeof(*b->table));
 	b->table_mask = BUILD_TABLE_MIN - 1;
 	buf_init(&b->text);
 	buf_init(&b->names);
+	build_words_init(&b->words);
 	return b;
 }
 
@@ -146,12 +232,15 @@ build_ids_find(const struct build *b, const char *id, size_t len)
 static void
 build_add_field(struct build *b, const char *s, size_t len)
 {
-	buf_add(&b->text, s, len);
-	buf_addc(&b->text, '\0');
+	buf_reserve(&b->text, len + 1);
+	if (len > 0)
+		memcpy(b->text.data + b->text.len, s, len);
+	b->text.data[b->text.len + len] = '\0';
+	b->text.len += len + 1;
 }
 
 static uint32_t
-build_add_record(struct build *b, const struct corpus_doc *cd)
+build_add_record(struct build *b, const struct build_doc *bd)
 {
 	struct index *ix = b->ix;
 	struct index_docrec *d;
@@ -164,121 +253,338 @@ build_add_record(struct build *b, const struct corpus_doc *cd)
 	}
 	d = &ix->docs[ix->ndocs];
 	d->off = b->text.len;
-	d->id_len = (uint32_t)cd->id_len;
-	d->title_len = cd->title != NULL ? (uint32_t)cd->title_len :
+	d->id_len = (uint32_t)bd->id_len;
+	d->title_len = bd->title != NULL ? (uint32_t)bd->title_len :
 	    INDEX_NO_TITLE;
-	d->text_len = (uint32_t)cd->text_len;
-	d->extra_len = (uint32_t)cd->extra.len;
-	build_add_field(b, cd->id, cd->id_len);
-	if (cd->title != NULL)
-		build_add_field(b, cd->title, cd->title_len);
-	build_add_field(b, cd->text, cd->text_len);
-	build_add_field(b, cd->extra.data, cd->extra.len);
+	d->text_len = (uint32_t)bd->text_len;
+	d->extra_len = (uint32_t)bd->extra_len;
+	build_add_field(b, bd->id, bd->id_len);
+	if (bd->title != NULL)
+		build_add_field(b, bd->title, bd->title_len);
+	build_add_field(b, bd->text, bd->text_len);
+	build_add_field(b, bd->extra, bd->extra_len);
 	return ix->ndocs++;
 }
 
-static void
-build_terms_grow(struct build *b)
+static const char *
+build_term_name(const struct build *b, const struct build_term *bt)
 {
-	uint64_t *table;
-	uint32_t t;
-	size_t mask = b->table_mask * 2 + 1, i;
+	if (bt->len <= BUILD_INLINE)
+		return bt->name.inl;
+	return b->names.data + bt->name.off;
+}
 
-	table = build_table_new(mask + 1, sizeof(*table));
-	for (t = 0; t < b->ix->nterms; t++) {
-		for (i = b->terms[t].hash & mask; table[i] != BUILD_NO_TERM;
+/*
+ * Doubles the table.  Terms move to new slots: the current document's
+ * list of them follows.
+ */
+static void
+build_terms_grow(struct build *b, size_t ntouched)
+{
+	struct build_term *table, *bt;
+	uint32_t *moved;
+	size_t mask = b->table_mask * 2 + 1, i, j;
+
+	if (mask >= UINT32_MAX)
+		fatalx("%s: too many terms", __func__);
+	table = build_map((mask + 1) * sizeof(*table));
+	memset(table, 0xff, (mask + 1) * sizeof(*table));
+	moved = xreallocarray(NULL, b->table_mask + 1, sizeof(*moved));
+	for (j = 0; j <= b->table_mask; j++) {
+		bt = &b->table[j];
+		if (bt->term == BUILD_NO_TERM)
+			continue;
+		for (i = bt->hash & mask; table[i].term != BUILD_NO_TERM;
 		    i = (i + 1) & mask)
 			;
-		table[i] = (uint64_t)b->terms[t].hash << 32 | t;
+		table[i] = *bt;
+		moved[j] = (uint32_t)i;
 	}
-	free(b->table);
+	for (i = 0; i < ntouched; i++)
+		b->touched[i] = moved[b->touched[i]];
+	free(moved);
+	build_unmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
 	b->table = table;
 	b->table_mask = mask;
 }
 
-static uint32_t
-build_term_new(struct build *b, const char *s, size_t len, uint32_t hash)
+/* Whether bt is the term s, which is zero-padded like a short name. */
+static int
+build_term_is(const struct build *b, const struct build_term *bt,
+    const char *s, uint32_t len)
 {
-	struct build_term *bt;
+	uint64_t x[2], y[2];
 
-	if (b->ix->nterms == b->terms_cap) {
-		b->terms_cap = b->terms_cap ? b->terms_cap * 2 : 1024;
-		b->terms = xreallocarray(b->terms, b->terms_cap,
-		    sizeof(*b->terms));
+	if (bt->len != len)
+		return 0;
+	if (len > BUILD_INLINE)
+		return memcmp(b->names.data + bt->name.off, s, len) == 0;
+	memcpy(x, bt->name.inl, sizeof(x[0]));
+	memcpy(y, s, sizeof(y[0]));
+	if (len <= sizeof(x[0]))
+		return x[0] == y[0];
+	memcpy(x, bt->name.inl, sizeof(x));
+	memcpy(y, s, sizeof(y));
+	return x[0] == y[0] && x[1] == y[1];
+}
+
+static void
+build_term_new(struct build *b, struct build_term *bt, const char *s,
+    uint32_t len, uint32_t hash)
+{
+	uint32_t t = b->ix->nterms;
+
+	if (t == b->skips_cap) {
+		b->skips_cap = b->skips_cap ? b->skips_cap * 2 :
+		    BUILD_TABLE_MIN;
+		b->skips = xreallocarray(b->skips, b->skips_cap,
+		    sizeof(*b->skips));
 	}
-	bt = &b->terms[b->ix->nterms];
+	b->skips[t] = NULL;
 	memset(bt, 0, sizeof(*bt));
-	bt->name_len = (uint32_t)len;
 	bt->hash = hash;
+	bt->term = t;
+	bt->len = (uint8_t)len;
 	if (len <= BUILD_INLINE)
 		memcpy(bt->name.inl, s, len);
 	else {
 		bt->name.off = b->names.len;
 		buf_add(&b->names, s, len);
 	}
-	return b->ix->nterms++;
+	b->ix->nterms++;
 }
 
-static const char *
-build_term_name(const struct build *b, const struct build_term *bt)
-{
-	if (bt->name_len <= BUILD_INLINE)
-		return bt->name.inl;
-	return b->names.data + bt->name.off;
-}
-
+/* Finds or adds the term s, whose index_hash is hash; returns its slot. */
 static uint32_t
-build_intern(struct build *b, const char *s, size_t len)
+build_intern(struct build *b, const char *s, uint32_t len, uint32_t hash,
+    size_t ntouched)
 {
-	const struct build_term *bt;
-	uint64_t e;
-	uint32_t hash, t;
+	struct build_term *bt;
 	size_t i;
 
 	if (((size_t)b->ix->nterms + 1) * 2 > b->table_mask + 1)
-		build_terms_grow(b);
-	hash = index_hash(s, len);
-	for (i = hash & b->table_mask; (e = b->table[i]) != BUILD_NO_TERM;
-	    i = (i + 1) & b->table_mask) {
-		if (e >> 32 != hash)
-			continue;
-		bt = &b->terms[(uint32_t)e];
-		if (bt->name_len == len &&
-		    memcmp(build_term_name(b, bt), s, len) == 0)
-			return (uint32_t)e;
+		build_terms_grow(b, ntouched);
+	for (i = hash & b->table_mask;; i = (i + 1) & b->table_mask) {
+		bt = &b->table[i];
+		if (bt->term == BUILD_NO_TERM) {
+			build_term_new(b, bt, s, len, hash);
+			return (uint32_t)i;
+		}
+		if (bt->hash == hash && build_term_is(b, bt, s, len))
+			return (uint32_t)i;
 	}
-	t = build_term_new(b, s, len, hash);
-	b->table[i] = (uint64_t)hash << 32 | t;
-	return t;
+}
+
+/* How long one of a term's streams is so far. */
+static uint64_t
+build_stream_len(const struct build_term *bt, int k)
+{
+	const struct build_chunk *c;
+	size_t used;
+
+	if (bt->cur[k] == NULL)
+		return 0;
+	used = ((size_t)1 << bt->shift[k]) - bt->room[k];
+	c = (const struct build_chunk *)(bt->cur[k] - used) - 1;
+	return c->off + used;
+}
+
+/* Takes n bytes from the slab of a bucket, mapping a new one if full. */
+static void *
+build_slab_take(struct build *b, int bucket, size_t n)
+{
+	struct build_slab *sl = NULL;
+
+	if (b->slab[bucket] != 0)
+		sl = &b->slabs[b->slab[bucket] - 1];
+	if (sl == NULL || BUILD_SLAB - sl->used < n) {
+		if (b->nslabs == b->slabs_cap) {
+			b->slabs_cap = b->slabs_cap ? b->slabs_cap * 2 : 64;
+			b->slabs = xreallocarray(b->slabs, b->slabs_cap,
+			    sizeof(*b->slabs));
+		}
+		sl = &b->slabs[b->nslabs++];
+		sl->base = build_map(BUILD_SLAB);
+		sl->used = 0;
+		sl->bucket = bucket;
+		b->slab[bucket] = b->nslabs;
+	}
+	sl->used += n;
+	return sl->base + sl->used - n;
+}
+
+/*
+ * Gives stream k of a term a new chunk, about half as large as the stream
+ * so far: rare terms waste little, and a common one's last chunk not much
+ * of it.
+ */
+static void
+build_chunk_new(struct build *b, struct build_term *bt, int k)
+{
+	struct build_chunk *c;
+	uint64_t len = build_stream_len(bt, k);
+	unsigned shift = BUILD_CHUNK_MIN;
+	int bucket;
+
+	while (shift < BUILD_CHUNK_MAX && ((uint64_t)1 << (shift + 1)) <=
+	    len / 2)
+		shift++;
+	bucket = (unsigned char)build_term_name(b, bt)[0];
+	c = build_slab_take(b, bucket, sizeof(*c) + ((size_t)1 << shift));
+	c->off = len;
+	c->term = bt->term;
+	c->shift_stream = shift << 1 | (unsigned)k;
+	bt->cur[k] = (uint8_t *)(c + 1);
+	bt->room[k] = (uint32_t)1 << shift;
+	bt->shift[k] = (uint8_t)shift;
+}
+
+/* postings_put_varint, again: here the compiler can inline it. */
+static inline size_t
+build_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Appends a varint to stream k of a term, across chunks if it must. */
+static inline void
+build_put(struct build *b, struct build_term *bt, int k, uint64_t v)
+{
+	uint8_t tmp[POSTINGS_VARINT_MAX];
+	size_t n, i;
+
+	if (bt->room[k] >= POSTINGS_VARINT_MAX) {
+		n = build_varint(bt->cur[k], v);
+		bt->cur[k] += n;
+		bt->room[k] -= (uint32_t)n;
+		return;
+	}
+	n = build_varint(tmp, v);
+	for (i = 0; i < n; i++) {
+		if (bt->room[k] == 0)
+			build_chunk_new(b, bt, k);
+		*bt->cur[k]++ = tmp[i];
+		bt->room[k]--;
+	}
+}
+
+/* A block of postings starts: the previous one ended with next - 1. */
+static void
+build_skip(struct build *b, struct build_term *bt)
+{
+	struct build_skips *sk = b->skips[bt->term];
+	size_t cap;
+
+	if (sk == NULL || sk->n == sk->cap) {
+		cap = sk == NULL ? 4 : sk->cap * 2;
+		sk = xreallocarray(sk, 1, sizeof(*sk) + cap * sizeof(sk->v[0]));
+		if (b->skips[bt->term] == NULL) {
+			sk->n = 1;
+			sk->v[0].doc_off = sk->v[0].pos_off = 0;
+		}
+		sk->cap = cap;
+		b->skips[bt->term] = sk;
+	}
+	sk->v[sk->n - 1].last_doc = bt->next - 1;
+	sk->v[sk->n].doc_off = build_stream_len(bt, BUILD_DOCS);
+	sk->v[sk->n].pos_off = build_stream_len(bt, BUILD_POS);
+	sk->v[sk->n].last_doc = 0;
+	sk->n++;
+}
+
+/* Appends one posting, in postings.h's format. */
+static void
+build_posting(struct build *b, struct build_term *bt, uint32_t doc,
+    const uint32_t *positions, uint32_t tf)
+{
+	uint32_t i, prev = 0;
+
+	if (bt->df > 0 && bt->df % POSTINGS_BLOCK == 0)
+		build_skip(b, bt);
+	build_put(b, bt, BUILD_DOCS, (uint64_t)(doc - bt->next) << 1 |
+	    (tf == 1));
+	if (tf != 1)
+		build_put(b, bt, BUILD_DOCS, tf);
+	bt->next = doc + 1;
+	bt->df++;
+	for (i = 0; i < tf; i++) {
+		build_put(b, bt, BUILD_POS, positions[i] - prev);
+		prev = positions[i];
+	}
 }
 
 static void
-build_tok_add(struct build *b, uint32_t term, uint32_t pos)
+build_scratch_reserve(struct build *b, size_t n)
 {
-	if (b->ntoks == b->toks_cap) {
-		b->toks_cap = b->toks_cap ? b->toks_cap * 2 : 256;
-		b->toks = xreallocarray(b->toks, b->toks_cap,
-		    sizeof(*b->toks));
-		b->touched = xreallocarray(b->touched, b->toks_cap,
-		    sizeof(*b->touched));
-		b->sorted = xreallocarray(b->sorted, b->toks_cap,
-		    sizeof(*b->sorted));
-	}
-	b->toks[b->ntoks].term = term;
-	b->toks[b->ntoks].pos = pos;
-	b->ntoks++;
+	size_t cap = b->scratch_cap ? b->scratch_cap : 256;
+
+	if (n <= b->scratch_cap)
+		return;
+	while (cap < n)
+		cap *= 2;
+	b->toks = xreallocarray(b->toks, cap, sizeof(*b->toks));
+	b->touched = xreallocarray(b->touched, cap, sizeof(*b->touched));
+	b->count = xreallocarray(b->count, cap, sizeof(*b->count));
+	b->first = xreallocarray(b->first, cap, sizeof(*b->first));
+	b->sorted = xreallocarray(b->sorted, cap, sizeof(*b->sorted));
+	b->spot = xreallocarray(b->spot, cap, sizeof(*b->spot));
+	free(b->seen);
+	b->seen = xcalloc(cap * 2, sizeof(*b->seen));
+	b->seen_mask = cap * 2 - 1;
+	b->scratch_cap = cap;
 }
 
-/* Tokenizes one field from position pos; returns the next position. */
+/*
+ * The place of term t among the current document's distinct terms, or
+ * n when it is new there.  A small table of its own stays in the cache.
+ */
 static uint32_t
-build_tokenize(struct build *b, const char *s, size_t len, uint32_t pos)
+build_seen(struct build *b, uint32_t t, uint32_t n)
 {
-	struct tokenize t;
+	size_t i;
+	uint64_t e;
 
-	tokenize_init(&t, s, len);
-	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
-		build_tok_add(b, build_intern(b, t.term, t.term_len), pos++);
-	return pos;
+	for (i = t & b->seen_mask; (e = b->seen[i]) != 0;
+	    i = (i + 1) & b->seen_mask) {
+		if (e >> 32 == (uint64_t)t + 1)
+			return (uint32_t)e;
+	}
+	b->seen[i] = ((uint64_t)t + 1) << 32 | n;
+	b->spot[n] = i;
+	return n;
+}
+
+/* Interns the document's words and counts each distinct term's. */
+static size_t
+build_count(struct build *b, const struct build_doc *bd)
+{
+	const struct build_word *w;
+	size_t i, n = 0;
+	uint32_t slot, at;
+
+	for (i = 0; i < bd->nwords; i++) {
+		if (i + BUILD_AHEAD < bd->nwords) {
+			w = &bd->words[i + BUILD_AHEAD];
+			build_prefetch(&b->table[w->hash & b->table_mask]);
+		}
+		w = &bd->words[i];
+		slot = build_intern(b, bd->terms + w->off, w->len, w->hash, n);
+		at = build_seen(b, b->table[slot].term, (uint32_t)n);
+		if (at == n) {
+			b->touched[n] = slot;
+			b->count[n++] = 0;
+		}
+		b->count[at]++;
+		b->toks[i] = at;
+	}
+	return n;
 }
 
 /*
@@ -286,74 +592,158 @@ build_tokenize(struct build *b, const char *s, size_t len, uint32_t pos)
  * distinct terms) and appends one posting per term.
  */
 static void
-build_postings(struct build *b, uint32_t doc)
+build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 {
-	struct build_term *bt;
-	size_t i, slot = 0;
+	const struct build_term *bt;
+	size_t i, n, slot = 0;
 
-	b->ntouched = 0;
-	for (i = 0; i < b->ntoks; i++) {
-		bt = &b->terms[b->toks[i].term];
-		if (bt->mark != doc + 1) {
-			bt->mark = doc + 1;
-			bt->tf = 0;
-			b->touched[b->ntouched++] = b->toks[i].term;
+	build_scratch_reserve(b, bd->nwords);
+	n = build_count(b, bd);
+	for (i = 0; i < n; i++) {
+		b->first[i] = (uint32_t)slot;
+		slot += b->count[i];
+	}
+	for (i = 0; i < bd->nwords; i++)
+		b->sorted[b->first[b->toks[i]]++] = bd->words[i].pos;
+	for (i = 0; i < n; i++) {
+		if (i + BUILD_AHEAD / 2 < n) {
+			bt = &b->table[b->touched[i + BUILD_AHEAD / 2]];
+			build_prefetch(bt->cur[BUILD_DOCS]);
+			build_prefetch(bt->cur[BUILD_POS]);
 		}
-		bt->tf++;
+		build_posting(b, &b->table[b->touched[i]], doc,
+		    b->sorted + b->first[i] - b->count[i], b->count[i]);
+		b->seen[b->spot[i]] = 0;
 	}
-	for (i = 0; i < b->ntouched; i++) {
-		bt = &b->terms[b->touched[i]];
-		bt->slot = (uint32_t)slot;
-		slot += bt->tf;
+	b->ix->npostings += n;
+	b->dl[doc] = (uint32_t)bd->nwords;
+	b->total_dl += bd->nwords;
+}
+
+void
+build_words_init(struct build_words *bw)
+{
+	memset(bw, 0, sizeof(*bw));
+	buf_init(&bw->terms);
+}
+
+void
+build_words_reset(struct build_words *bw)
+{
+	bw->n = 0;
+	buf_reset(&bw->terms);
+}
+
+void
+build_words_free(struct build_words *bw)
+{
+	free(bw->v);
+	buf_free(&bw->terms);
+	build_words_init(bw);
+}
+
+/*
+ * Copies byte by byte: a memcpy of a few bytes just stored one at a time
+ * stalls on store forwarding.  Pads with zeros for build_key_is.
+ */
+static void
+build_words_push(struct build_words *bw, const struct tokenize *t,
+    uint32_t pos)
+{
+	struct build_word *w;
+	char *p;
+	size_t i;
+
+	if (bw->n == bw->cap) {
+		bw->cap = bw->cap ? bw->cap * 2 : 256;
+		bw->v = xreallocarray(bw->v, bw->cap, sizeof(*bw->v));
 	}
-	for (i = 0; i < b->ntoks; i++)
-		b->sorted[b->terms[b->toks[i].term].slot++] = b->toks[i].pos;
-	for (i = 0; i < b->ntouched; i++) {
-		bt = &b->terms[b->touched[i]];
-		postings_build_add(&bt->pb, doc, b->sorted + bt->slot - bt->tf,
-		    bt->tf);
-	}
-	b->ix->npostings += b->ntouched;
+	w = &bw->v[bw->n++];
+	w->hash = index_hash(t->term, t->term_len);
+	w->len = (uint32_t)t->term_len;
+	w->off = (uint32_t)bw->terms.len;
+	w->pos = pos;
+	buf_reserve(&bw->terms, t->term_len + BUILD_WORD_PAD);
+	p = bw->terms.data + bw->terms.len;
+	for (i = 0; i < t->term_len; i++)
+		p[i] = t->term[i];
+	for (; i == 0 || i % BUILD_WORD_PAD != 0; i++)
+		p[i] = '\0';
+	bw->terms.len += i;
+}
+
+/* Tokenizes one field from position pos; returns the next position. */
+static uint32_t
+build_words_field(struct build_words *bw, const char *s, size_t len,
+    uint32_t pos)
+{
+	struct tokenize t;
+
+	tokenize_init(&t, s, len);
+	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
+		build_words_push(bw, &t, pos++);
+	return pos;
 }
 
 /*
  * Title words come first; a gap of one position keeps phrases from
  * running from the title into the text.
  */
-static void
-build_index_doc(struct build *b, const struct corpus_doc *cd, uint32_t doc)
+size_t
+build_words_add(struct build_words *bw, const char *title, size_t title_len,
+    const char *text, size_t text_len)
 {
+	size_t first = bw->n;
 	uint32_t pos = 0;
 
-	b->ntoks = 0;
-	if (cd->title != NULL) {
-		pos = build_tokenize(b, cd->title, cd->title_len, 0);
+	if (title != NULL) {
+		pos = build_words_field(bw, title, title_len, 0);
 		if (pos > 0)
 			pos++;
 	}
-	build_tokenize(b, cd->text, cd->text_len, pos);
-	b->dl[doc] = (uint32_t)b->ntoks;
-	b->total_dl += b->ntoks;
-	build_postings(b, doc);
+	build_words_field(bw, text, text_len, pos);
+	return bw->n - first;
 }
 
 int
-build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
+build_add_doc(struct build *b, const struct build_doc *bd, uint32_t *dup)
 {
 	uint32_t doc;
 
 	*dup = INDEX_NO_DOC;
 	if (b->ix->ndocs == INDEX_DOCS_MAX)
 		return -1;
-	if ((*dup = build_ids_find(b, cd->id, cd->id_len)) != INDEX_NO_DOC)
+	if ((*dup = build_ids_find(b, bd->id, bd->id_len)) != INDEX_NO_DOC)
 		return -1;
 	if (((size_t)b->ix->ndocs + 1) * 2 > b->ix->ids_mask + 1)
 		build_ids_grow(b);
-	doc = build_add_record(b, cd);
+	doc = build_add_record(b, bd);
 	build_ids_insert(b->ix->ids, b->ix->ids_mask,
-	    index_hash(cd->id, cd->id_len), doc);
-	build_index_doc(b, cd, doc);
+	    index_hash(bd->id, bd->id_len), doc);
+	build_index_doc(b, bd, doc);
 	return 0;
+}
+
+int
+build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
+{
+	struct build_doc bd;
+
+	build_words_reset(&b->words);
+	memset(&bd, 0, sizeof(bd));
+	bd.id = cd->id;
+	bd.id_len = cd->id_len;
+	bd.title = cd->title;
+	bd.title_len = cd->title_len;
+	bd.text = cd->text;
+	bd.text_len = cd->text_len;
+	bd.extra = cd->extra.data;
+	bd.extra_len = cd->extra.len;
+	bd.nwords = build_words_add(&b->words, cd->title, cd->title_len,
+	    cd->text, cd->text_len);
+	bd.words = b->words.v;
+	bd.terms = b->words.terms.data;
+	return build_add_doc(b, &bd, dup);
 }
 
 static void
@@ -370,13 +760,15 @@ build_norms(struct build *b)
 		ix->norms[doc] = INDEX_BM25_K1 * (1 - INDEX_BM25_B +
 		    (avgdl > 0 ? INDEX_BM25_B * b->dl[doc] / avgdl : 0));
 	}
+	free(b->dl);
+	b->dl = NULL;
 }
 
-/* A term name to sort by, with the builder's term number. */
+/* A term name to sort by, with the term's slot. */
 struct build_name {
 	const char	*name;
 	uint32_t	 len;
-	uint32_t	 term;
+	uint32_t	 slot;
 };
 
 static int
@@ -394,18 +786,164 @@ build_name_cmp(const void *a, const void *b)
 static struct build_name *
 build_sorted_names(const struct build *b)
 {
+	const struct build_term *bt;
 	struct build_name *v;
-	uint32_t t;
+	size_t i, n = 0;
 
 	v = xreallocarray(NULL, b->ix->nterms ? b->ix->nterms : 1,
 	    sizeof(*v));
-	for (t = 0; t < b->ix->nterms; t++) {
-		v[t].name = build_term_name(b, &b->terms[t]);
-		v[t].len = b->terms[t].name_len;
-		v[t].term = t;
+	for (i = 0; i <= b->table_mask; i++) {
+		bt = &b->table[i];
+		if (bt->term == BUILD_NO_TERM)
+			continue;
+		v[n].name = build_term_name(b, bt);
+		v[n].len = bt->len;
+		v[n++].slot = (uint32_t)i;
 	}
-	qsort(v, b->ix->nterms, sizeof(*v), build_name_cmp);
+	qsort(v, n, sizeof(*v), build_name_cmp);
 	return v;
+}
+
+/* Where a term's streams go in the arena, and how long they are. */
+struct build_dest {
+	uint64_t	off[2];
+	uint64_t	len[2];
+};
+
+/*
+ * Gives each term, in name order, its name, its place in the arena and
+ * its first skip entry; returns the arena's size.
+ */
+static uint64_t
+build_layout(struct build *b, const struct build_name *v,
+    struct build_dest *dest, size_t *nskips)
+{
+	struct index *ix = b->ix;
+	const struct build_term *bt;
+	struct build_dest *d;
+	struct postings *p;
+	struct buf names;
+	uint64_t off = 0;
+	size_t names_len = 0;
+	uint32_t t;
+	int k;
+
+	for (t = 0; t < ix->nterms; t++)
+		names_len += v[t].len;
+	buf_init(&names);
+	buf_reserve(&names, names_len + 1);
+	*nskips = 0;
+	for (t = 0; t < ix->nterms; t++) {
+		bt = &b->table[v[t].slot];
+		ix->terms[t].name_off = names.len;
+		ix->terms[t].name_len = v[t].len;
+		buf_add(&names, v[t].name, v[t].len);
+		d = &dest[bt->term];
+		for (k = BUILD_DOCS; k <= BUILD_POS; k++) {
+			d->off[k] = off;
+			d->len[k] = build_stream_len(bt, k);
+			off += d->len[k];
+		}
+		p = &ix->terms[t].postings;
+		p->df = bt->df;
+		p->doc_off = d->off[BUILD_DOCS];
+		p->pos_off = d->off[BUILD_POS];
+		p->skip = bt->df > POSTINGS_BLOCK ? (uint32_t)*nskips : 0;
+		if (bt->df > POSTINGS_BLOCK)
+			*nskips += b->skips[bt->term]->n;
+	}
+	ix->names = names.data;
+	ix->names_len = names.len;
+	return off;
+}
+
+static void
+build_copy_slab(struct build *b, struct build_slab *sl,
+    const struct build_dest *dest)
+{
+	uint8_t *arena = b->ix->postings.data;
+	const struct build_chunk *c;
+	const struct build_dest *d;
+	uint64_t len;
+	size_t off, cap;
+	int k;
+
+	for (off = 0; off < sl->used; off += sizeof(*c) + cap) {
+		c = (const struct build_chunk *)(sl->base + off);
+		cap = (size_t)1 << (c->shift_stream >> 1);
+		k = (int)(c->shift_stream & 1);
+		d = &dest[c->term];
+		len = d->len[k] - c->off;
+		memcpy(arena + d->off[k] + c->off, c + 1,
+		    len < cap ? (size_t)len : cap);
+	}
+	build_unmap(sl->base, BUILD_SLAB);
+	sl->base = NULL;
+}
+
+/*
+ * Copies the streams into the arena a bucket at a time.  A bucket's terms
+ * are next to each other in name order, so it fills a stretch of the
+ * arena of its own while its slabs are unmapped one by one: the streams
+ * and the arena never take their full size together.
+ */
+static void
+build_copy_slabs(struct build *b, const struct build_dest *dest)
+{
+	size_t i;
+	int bucket;
+
+	for (bucket = 0; bucket < BUILD_BUCKETS; bucket++) {
+		for (i = 0; i < b->nslabs; i++) {
+			if (b->slabs[i].bucket == bucket)
+				build_copy_slab(b, &b->slabs[i], dest);
+		}
+	}
+}
+
+/* Appends each term's skip entries, made absolute, in name order. */
+static void
+build_copy_skips(struct build *b, const struct build_name *v,
+    size_t nskips)
+{
+	struct postings_arena *pa = &b->ix->postings;
+	const struct build_term *bt;
+	const struct postings *p;
+	struct build_skips *sk;
+	uint32_t t;
+	size_t i;
+
+	pa->skips = xreallocarray(NULL, nskips ? nskips : 1,
+	    sizeof(*pa->skips));
+	pa->skips_cap = nskips;
+	for (t = 0; t < b->ix->nterms; t++) {
+		bt = &b->table[v[t].slot];
+		if (bt->df <= POSTINGS_BLOCK)
+			continue;
+		p = &b->ix->terms[t].postings;
+		sk = b->skips[bt->term];
+		sk->v[sk->n - 1].last_doc = bt->next - 1;
+		for (i = 0; i < sk->n; i++) {
+			pa->skips[pa->nskips] = sk->v[i];
+			pa->skips[pa->nskips].doc_off += p->doc_off;
+			pa->skips[pa->nskips++].pos_off += p->pos_off;
+		}
+		free(sk);
+		b->skips[bt->term] = NULL;
+	}
+}
+
+/*
+ * Hands freed memory back to the kernel: glibc keeps what is freed in the
+ * middle of its heaps, like the skip lists, the old id tables or what the
+ * reader thread parsed.
+ */
+static void
+build_trim(void)
+{
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0);
+#endif
 }
 
 /* Lays the dictionary and postings out in term order. */
@@ -414,33 +952,25 @@ build_dictionary(struct build *b)
 {
 	struct index *ix = b->ix;
 	struct build_name *v;
-	struct build_term *bt;
-	struct buf names;
-	size_t total = 0, names_total = 0;
-	uint32_t t;
+	struct build_dest *dest;
+	uint64_t total;
+	size_t nskips;
 
-	for (t = 0; t < ix->nterms; t++) {
-		total += b->terms[t].pb.docs_len + b->terms[t].pb.pos_len;
-		names_total += b->terms[t].name_len;
-	}
-	postings_arena_reserve(&ix->postings, total);
 	v = build_sorted_names(b);
+	dest = xreallocarray(NULL, ix->nterms ? ix->nterms : 1,
+	    sizeof(*dest));
 	ix->terms = xreallocarray(NULL, ix->nterms ? ix->nterms : 1,
 	    sizeof(*ix->terms));
-	buf_init(&names);
-	buf_reserve(&names, names_total + 1);
-	for (t = 0; t < ix->nterms; t++) {
-		bt = &b->terms[v[t].term];
-		ix->terms[t].name_off = names.len;
-		ix->terms[t].name_len = bt->name_len;
-		buf_add(&names, v[t].name, v[t].len);
-		postings_build_finish(&bt->pb, &ix->postings,
-		    &ix->terms[t].postings);
-	}
+	total = build_layout(b, v, dest, &nskips);
+	if (total > SIZE_MAX)
+		fatalx("%s: %llu bytes of postings", __func__,
+		    (unsigned long long)total);
+	ix->postings.data = xmalloc((size_t)total);
+	ix->postings.len = ix->postings.cap = (size_t)total;
+	build_copy_slabs(b, dest);
+	free(dest);
+	build_copy_skips(b, v, nskips);
 	free(v);
-	postings_arena_shrink(&ix->postings);
-	ix->names = names.data;
-	ix->names_len = names.len;
 }
 
 static void
@@ -469,6 +999,7 @@ build_finish(struct build *b)
 {
 	struct index *ix = b->ix;
 
+	build_trim();
 	build_norms(b);
 	build_dictionary(b);
 	ix->docs = xreallocarray(ix->docs, ix->ndocs ? ix->ndocs : 1,
@@ -481,26 +1012,33 @@ build_finish(struct build *b)
 	ix->build_seconds = build_elapsed(&b->start);
 	b->ix = NULL;
 	build_free(b);
+	build_trim();
 	return ix;
 }
 
 void
 build_free(struct build *b)
 {
-	uint32_t t;
+	size_t i;
 
-	if (b->ix != NULL) {
-		for (t = 0; t < b->ix->nterms; t++)
-			postings_build_free(&b->terms[t].pb);
-		index_free(b->ix);
-	}
+	for (i = 0; i < b->nslabs; i++)
+		build_unmap(b->slabs[i].base, BUILD_SLAB);
+	free(b->slabs);
+	for (i = 0; b->ix != NULL && i < b->ix->nterms; i++)
+		free(b->skips[i]);
+	free(b->skips);
+	index_free(b->ix);
 	free(b->dl);
 	buf_free(&b->text);
-	free(b->terms);
-	free(b->table);
+	build_unmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
 	buf_free(&b->names);
 	free(b->toks);
 	free(b->touched);
+	free(b->count);
+	free(b->first);
 	free(b->sorted);
+	free(b->seen);
+	free(b->spot);
+	build_words_free(&b->words);
 	free(b);
 }

@@ -1,6 +1,5 @@
 /* index.c: loading, looking up and searching an index; see index.h. */
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +8,7 @@
 #include "build.h"
 #include "corpus.h"
 #include "engine.h"
+#include "load.h"
 #include "log.h"
 #include "match.h"
 #include "topk.h"
@@ -42,7 +42,7 @@ index_origin_free(struct index_origin *o)
 }
 
 static void
-index_dup_error(const struct corpus_doc *cd, uint32_t dup,
+index_dup_error(const struct build_doc *bd, uint32_t dup,
     const struct index_origin *o, const char *const *paths, uint32_t file,
     char *reason, size_t len)
 {
@@ -53,7 +53,7 @@ index_dup_error(const struct corpus_doc *cd, uint32_t dup,
 		return;
 	}
 	buf_init(&id);
-	buf_json_string(&id, cd->id, cd->id_len);
+	buf_json_string(&id, bd->id, bd->id_len);
 	buf_addc(&id, '\0');
 	if (o->file[dup] == file)
 		snprintf(reason, len, "duplicate id %s (first on line %llu)",
@@ -65,64 +65,62 @@ index_dup_error(const struct corpus_doc *cd, uint32_t dup,
 	buf_free(&id);
 }
 
-/* Adds one file's documents; returns -1 with "FILE[:LINE]: reason". */
+/* Adds a batch's documents; returns -1 with the first error in it. */
 static int
-index_load_file(struct build *b, struct index_origin *o,
-    const char *const *paths, uint32_t file, char *err, size_t errlen)
+index_load_batch(struct build *b, struct index_origin *o,
+    const char *const *paths, const struct load_batch *lb, char *err,
+    size_t errlen)
 {
-	struct corpus_reader r;
-	struct corpus_doc cd;
-	const char *line;
+	const struct load_doc *ld;
 	char reason[512];
-	size_t len;
 	uint32_t dup;
-	int rc;
+	size_t i;
 
-	if (corpus_reader_open(&r, paths[file]) == -1) {
-		snprintf(err, errlen, "%s: %s", paths[file], strerror(errno));
+	for (i = 0; i < lb->ndocs; i++) {
+		ld = &lb->docs[i];
+		if (build_add_doc(b, &ld->bd, &dup) == -1) {
+			index_dup_error(&ld->bd, dup, o, paths, ld->file,
+			    reason, sizeof(reason));
+			snprintf(err, errlen, "%s:%llu: %s", paths[ld->file],
+			    (unsigned long long)ld->line, reason);
+			return -1;
+		}
+		index_origin_add(o, ld->file, ld->line);
+	}
+	if (lb->err != NULL) {
+		snprintf(err, errlen, "%s", lb->err);
 		return -1;
 	}
-	while ((rc = corpus_reader_next(&r, &line, &len, reason,
-	    sizeof(reason))) == 1) {
-		rc = corpus_parse_line(line, len, &cd, reason, sizeof(reason));
-		if (rc == 1 && build_add(b, &cd, &dup) == -1) {
-			index_dup_error(&cd, dup, o, paths, file, reason,
-			    sizeof(reason));
-			rc = -1;
-		} else if (rc == 1)
-			index_origin_add(o, file, r.line);
-		corpus_doc_free(&cd);
-		if (rc == -1)
-			break;
-	}
-	if (rc == -2)
-		snprintf(err, errlen, "%s: %s", paths[file], reason);
-	else if (rc == -1)
-		snprintf(err, errlen, "%s:%llu: %s", paths[file],
-		    (unsigned long long)r.line, reason);
-	corpus_reader_close(&r);
-	return rc < 0 ? -1 : 0;
+	return 0;
 }
 
+/*
+ * Another thread reads, parses and tokenizes while this one builds; the
+ * first error in file order stops both, as if one thread did it all.
+ */
 struct index *
 index_load(const char *const *paths, size_t npaths, char *err,
     size_t errlen)
 {
 	struct index_origin o;
+	struct load *l;
+	struct load_batch *lb;
 	struct build *b;
-	size_t i;
+	int rc = 0;
 
 	memset(&o, 0, sizeof(o));
 	b = build_new();
-	for (i = 0; i < npaths; i++) {
-		if (index_load_file(b, &o, paths, (uint32_t)i, err,
-		    errlen) == -1) {
-			build_free(b);
-			index_origin_free(&o);
-			return NULL;
-		}
+	l = load_start(paths, npaths);
+	while (rc == 0 && (lb = load_next(l)) != NULL) {
+		rc = index_load_batch(b, &o, paths, lb, err, errlen);
+		load_done(l, lb);
 	}
+	load_free(l);
 	index_origin_free(&o);
+	if (rc == -1) {
+		build_free(b);
+		return NULL;
+	}
 	return build_finish(b);
 }
 
