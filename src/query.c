@@ -72,6 +72,10 @@ query_valid_utf8(const char *s, size_t len)
 	size_t off = 0;
 
 	while (off < len) {
+		if ((unsigned char)s[off] < 0x80) {
+			off++;
+			continue;
+		}
 		n = utf8proc_iterate((const utf8proc_uint8_t *)s + off,
 		    (utf8proc_ssize_t)(len - off), &cp);
 		if (n <= 0 || cp < 0)
