@@ -1,7 +1,5 @@
 /* build.c: see build.h. */
 
-#include <sys/mman.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +12,7 @@
 #include "corpus.h"
 #include "engine.h"
 #include "log.h"
+#include "streams.h"
 #include "tokenize.h"
 #include "xmalloc.h"
 
@@ -21,18 +20,8 @@
 #define BUILD_NO_TERM		UINT32_MAX
 #define BUILD_INLINE		16	/* names this short stay in the term */
 #define BUILD_WORD_PAD		8	/* folded words are zero-padded to it */
-#define BUILD_DOCS		0	/* a term's doc stream */
-#define BUILD_POS		1	/* and its position stream */
-#define BUILD_CHUNK_MIN		4	/* log2 bytes: most terms are rare */
-#define BUILD_CHUNK_MAX		16
-#define BUILD_SLAB		(1024 * 1024)
-#define BUILD_BUCKETS		256	/* one per first byte of a name */
 
 _Static_assert(TOKENIZE_TERM_MAX <= UINT8_MAX, "a name's length is a byte");
-
-#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
-#define MAP_ANONYMOUS		MAP_ANON
-#endif
 
 /*
  * Terms are found and written all over memory, but a document's words are
@@ -53,44 +42,15 @@ _Static_assert(TOKENIZE_TERM_MAX <= UINT8_MAX, "a name's length is a byte");
  * zero-padded to be compared eight bytes at a time.
  */
 struct build_term {
-	uint32_t	 hash;
-	uint32_t	 term;		/* its number; BUILD_NO_TERM: empty */
-	uint32_t	 df;
-	uint32_t	 next;		/* its last document + 1 */
-	uint8_t		*cur[2];	/* BUILD_DOCS and BUILD_POS: where */
-	uint32_t	 room[2];	/* their next bytes go, how many fit */
-	uint8_t		 shift[2];	/* and log2 of their chunks' size */
-	uint8_t		 len;
+	struct streams_term	 st;	/* st.term, BUILD_NO_TERM: empty */
+	uint32_t		 hash;
+	uint8_t			 len;
 	union {
 		char		inl[BUILD_INLINE];
 		uint64_t	off;	/* in names, when longer */
 	} name;
 };
-
-/*
- * The head of a chunk of one stream; its bytes follow.  Each stream is a
- * chain of chunks, about half as large as the stream so far, cut from the
- * slabs of its name's bucket.
- */
-struct build_chunk {
-	uint64_t	off;		/* of its first byte in the stream */
-	uint32_t	term;
-	uint32_t	shift_stream;	/* shift << 1 | stream */
-};
-
-/* Mapped memory for the chunks of one bucket's terms. */
-struct build_slab {
-	uint8_t		*base;		/* BUILD_SLAB bytes */
-	size_t		 used;
-	int		 bucket;
-};
-
-/* A term's skip entries so far, offsets relative to its streams. */
-struct build_skips {
-	size_t			n;
-	size_t			cap;
-	struct postings_skip	v[];
-};
+_Static_assert(sizeof(struct build_term) <= 64, "a term fits a cache line");
 
 /* Owned by its creator until build_finish or build_free. */
 struct build {
@@ -103,12 +63,7 @@ struct build {
 	struct build_term	*table;		/* mapped */
 	size_t			 table_mask;
 	struct buf		 names;
-	struct build_skips	**skips;	/* by term number */
-	size_t			 skips_cap;
-	struct build_slab	*slabs;
-	size_t			 nslabs;
-	size_t			 slabs_cap;
-	size_t			 slab[BUILD_BUCKETS];	/* each one's, + 1 */
+	struct streams		 streams;
 
 	/* Scratch for the current document, reused. */
 	size_t			 scratch_cap;
@@ -136,29 +91,6 @@ build_table_new(size_t n, size_t width)
 	return t;
 }
 
-/*
- * The builder's own memory: mapped, so that each piece goes back to the
- * kernel the moment it is unmapped, wherever it lies.
- */
-static void *
-build_map(size_t size)
-{
-	void *p;
-
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (p == MAP_FAILED)
-		fatal("mmap %zu bytes", size);
-	return p;
-}
-
-static void
-build_unmap(void *p, size_t size)
-{
-	if (p != NULL)
-		munmap(p, size);
-}
-
 struct build *
 build_new(void)
 {
@@ -169,11 +101,12 @@ build_new(void)
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint32_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
-	b->table = build_map(BUILD_TABLE_MIN * sizeof(*b->table));
+	b->table = xmmap(BUILD_TABLE_MIN * sizeof(*b->table));
 	memset(b->table, 0xff, BUILD_TABLE_MIN * sizeof(*b->table));
 	b->table_mask = BUILD_TABLE_MIN - 1;
 	buf_init(&b->text);
 	buf_init(&b->names);
+	streams_init(&b->streams);
 	build_words_init(&b->words);
 	return b;
 }
@@ -287,14 +220,14 @@ build_terms_grow(struct build *b, size_t ntouched)
 
 	if (mask >= UINT32_MAX)
 		fatalx("%s: too many terms", __func__);
-	table = build_map((mask + 1) * sizeof(*table));
+	table = xmmap((mask + 1) * sizeof(*table));
 	memset(table, 0xff, (mask + 1) * sizeof(*table));
 	moved = xreallocarray(NULL, b->table_mask + 1, sizeof(*moved));
 	for (j = 0; j <= b->table_mask; j++) {
 		bt = &b->table[j];
-		if (bt->term == BUILD_NO_TERM)
+		if (bt->st.term == BUILD_NO_TERM)
 			continue;
-		for (i = bt->hash & mask; table[i].term != BUILD_NO_TERM;
+		for (i = bt->hash & mask; table[i].st.term != BUILD_NO_TERM;
 		    i = (i + 1) & mask)
 			;
 		table[i] = *bt;
@@ -303,7 +236,7 @@ build_terms_grow(struct build *b, size_t ntouched)
 	for (i = 0; i < ntouched; i++)
 		b->touched[i] = moved[b->touched[i]];
 	free(moved);
-	build_unmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
+	xmunmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
 	b->table = table;
 	b->table_mask = mask;
 }
@@ -332,18 +265,10 @@ static void
 build_term_new(struct build *b, struct build_term *bt, const char *s,
     uint32_t len, uint32_t hash)
 {
-	uint32_t t = b->ix->nterms;
-
-	if (t == b->skips_cap) {
-		b->skips_cap = b->skips_cap ? b->skips_cap * 2 :
-		    BUILD_TABLE_MIN;
-		b->skips = xreallocarray(b->skips, b->skips_cap,
-		    sizeof(*b->skips));
-	}
-	b->skips[t] = NULL;
 	memset(bt, 0, sizeof(*bt));
+	streams_term_new(&b->streams, &bt->st, b->ix->nterms,
+	    (unsigned char)s[0]);
 	bt->hash = hash;
-	bt->term = t;
 	bt->len = (uint8_t)len;
 	if (len <= BUILD_INLINE)
 		memcpy(bt->name.inl, s, len);
@@ -366,157 +291,12 @@ build_intern(struct build *b, const char *s, uint32_t len, uint32_t hash,
 		build_terms_grow(b, ntouched);
 	for (i = hash & b->table_mask;; i = (i + 1) & b->table_mask) {
 		bt = &b->table[i];
-		if (bt->term == BUILD_NO_TERM) {
+		if (bt->st.term == BUILD_NO_TERM) {
 			build_term_new(b, bt, s, len, hash);
 			return (uint32_t)i;
 		}
 		if (bt->hash == hash && build_term_is(b, bt, s, len))
 			return (uint32_t)i;
-	}
-}
-
-/* How long one of a term's streams is so far. */
-static uint64_t
-build_stream_len(const struct build_term *bt, int k)
-{
-	const struct build_chunk *c;
-	size_t used;
-
-	if (bt->cur[k] == NULL)
-		return 0;
-	used = ((size_t)1 << bt->shift[k]) - bt->room[k];
-	c = (const struct build_chunk *)(bt->cur[k] - used) - 1;
-	return c->off + used;
-}
-
-/* Takes n bytes from the slab of a bucket, mapping a new one if full. */
-static void *
-build_slab_take(struct build *b, int bucket, size_t n)
-{
-	struct build_slab *sl = NULL;
-
-	if (b->slab[bucket] != 0)
-		sl = &b->slabs[b->slab[bucket] - 1];
-	if (sl == NULL || BUILD_SLAB - sl->used < n) {
-		if (b->nslabs == b->slabs_cap) {
-			b->slabs_cap = b->slabs_cap ? b->slabs_cap * 2 : 64;
-			b->slabs = xreallocarray(b->slabs, b->slabs_cap,
-			    sizeof(*b->slabs));
-		}
-		sl = &b->slabs[b->nslabs++];
-		sl->base = build_map(BUILD_SLAB);
-		sl->used = 0;
-		sl->bucket = bucket;
-		b->slab[bucket] = b->nslabs;
-	}
-	sl->used += n;
-	return sl->base + sl->used - n;
-}
-
-/*
- * Gives stream k of a term a new chunk, about half as large as the stream
- * so far: rare terms waste little, and a common one's last chunk not much
- * of it.
- */
-static void
-build_chunk_new(struct build *b, struct build_term *bt, int k)
-{
-	struct build_chunk *c;
-	uint64_t len = build_stream_len(bt, k);
-	unsigned shift = BUILD_CHUNK_MIN;
-	int bucket;
-
-	while (shift < BUILD_CHUNK_MAX && ((uint64_t)1 << (shift + 1)) <=
-	    len / 2)
-		shift++;
-	bucket = (unsigned char)build_term_name(b, bt)[0];
-	c = build_slab_take(b, bucket, sizeof(*c) + ((size_t)1 << shift));
-	c->off = len;
-	c->term = bt->term;
-	c->shift_stream = shift << 1 | (unsigned)k;
-	bt->cur[k] = (uint8_t *)(c + 1);
-	bt->room[k] = (uint32_t)1 << shift;
-	bt->shift[k] = (uint8_t)shift;
-}
-
-/* postings_put_varint, again: here the compiler can inline it. */
-static inline size_t
-build_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
-/* Appends a varint to stream k of a term, across chunks if it must. */
-static inline void
-build_put(struct build *b, struct build_term *bt, int k, uint64_t v)
-{
-	uint8_t tmp[POSTINGS_VARINT_MAX];
-	size_t n, i;
-
-	if (bt->room[k] >= POSTINGS_VARINT_MAX) {
-		n = build_varint(bt->cur[k], v);
-		bt->cur[k] += n;
-		bt->room[k] -= (uint32_t)n;
-		return;
-	}
-	n = build_varint(tmp, v);
-	for (i = 0; i < n; i++) {
-		if (bt->room[k] == 0)
-			build_chunk_new(b, bt, k);
-		*bt->cur[k]++ = tmp[i];
-		bt->room[k]--;
-	}
-}
-
-/* A block of postings starts: the previous one ended with next - 1. */
-static void
-build_skip(struct build *b, struct build_term *bt)
-{
-	struct build_skips *sk = b->skips[bt->term];
-	size_t cap;
-
-	if (sk == NULL || sk->n == sk->cap) {
-		cap = sk == NULL ? 4 : sk->cap * 2;
-		sk = xreallocarray(sk, 1, sizeof(*sk) + cap * sizeof(sk->v[0]));
-		if (b->skips[bt->term] == NULL) {
-			sk->n = 1;
-			sk->v[0].doc_off = sk->v[0].pos_off = 0;
-		}
-		sk->cap = cap;
-		b->skips[bt->term] = sk;
-	}
-	sk->v[sk->n - 1].last_doc = bt->next - 1;
-	sk->v[sk->n].doc_off = build_stream_len(bt, BUILD_DOCS);
-	sk->v[sk->n].pos_off = build_stream_len(bt, BUILD_POS);
-	sk->v[sk->n].last_doc = 0;
-	sk->n++;
-}
-
-/* Appends one posting, in postings.h's format. */
-static void
-build_posting(struct build *b, struct build_term *bt, uint32_t doc,
-    const uint32_t *positions, uint32_t tf)
-{
-	uint32_t i, prev = 0;
-
-	if (bt->df > 0 && bt->df % POSTINGS_BLOCK == 0)
-		build_skip(b, bt);
-	build_put(b, bt, BUILD_DOCS, (uint64_t)(doc - bt->next) << 1 |
-	    (tf == 1));
-	if (tf != 1)
-		build_put(b, bt, BUILD_DOCS, tf);
-	bt->next = doc + 1;
-	bt->df++;
-	for (i = 0; i < tf; i++) {
-		build_put(b, bt, BUILD_POS, positions[i] - prev);
-		prev = positions[i];
 	}
 }
 
@@ -576,7 +356,7 @@ build_count(struct build *b, const struct build_doc *bd)
 		}
 		w = &bd->words[i];
 		slot = build_intern(b, bd->terms + w->off, w->len, w->hash, n);
-		at = build_seen(b, b->table[slot].term, (uint32_t)n);
+		at = build_seen(b, b->table[slot].st.term, (uint32_t)n);
 		if (at == n) {
 			b->touched[n] = slot;
 			b->count[n++] = 0;
@@ -594,7 +374,7 @@ build_count(struct build *b, const struct build_doc *bd)
 static void
 build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 {
-	const struct build_term *bt;
+	struct build_term *bt;
 	size_t i, n, slot = 0;
 
 	build_scratch_reserve(b, bd->nwords);
@@ -608,10 +388,10 @@ build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 	for (i = 0; i < n; i++) {
 		if (i + BUILD_AHEAD / 2 < n) {
 			bt = &b->table[b->touched[i + BUILD_AHEAD / 2]];
-			build_prefetch(bt->cur[BUILD_DOCS]);
-			build_prefetch(bt->cur[BUILD_POS]);
+			streams_prefetch(&bt->st);
 		}
-		build_posting(b, &b->table[b->touched[i]], doc,
+		bt = &b->table[b->touched[i]];
+		streams_posting(&b->streams, &bt->st, doc,
 		    b->sorted + b->first[i] - b->count[i], b->count[i]);
 		b->seen[b->spot[i]] = 0;
 	}
@@ -794,7 +574,7 @@ build_sorted_names(const struct build *b)
 	    sizeof(*v));
 	for (i = 0; i <= b->table_mask; i++) {
 		bt = &b->table[i];
-		if (bt->term == BUILD_NO_TERM)
+		if (bt->st.term == BUILD_NO_TERM)
 			continue;
 		v[n].name = build_term_name(b, bt);
 		v[n].len = bt->len;
@@ -804,133 +584,29 @@ build_sorted_names(const struct build *b)
 	return v;
 }
 
-/* Where a term's streams go in the arena, and how long they are. */
-struct build_dest {
-	uint64_t	off[2];
-	uint64_t	len[2];
-};
-
-/*
- * Gives each term, in name order, its name, its place in the arena and
- * its first skip entry; returns the arena's size.
- */
-static uint64_t
-build_layout(struct build *b, const struct build_name *v,
-    struct build_dest *dest, size_t *nskips)
+/* Gives each term, in name order, its name and its place in the arena. */
+static void
+build_layout(struct build *b, const struct build_name *v)
 {
 	struct index *ix = b->ix;
 	const struct build_term *bt;
-	struct build_dest *d;
-	struct postings *p;
 	struct buf names;
-	uint64_t off = 0;
 	size_t names_len = 0;
 	uint32_t t;
-	int k;
 
 	for (t = 0; t < ix->nterms; t++)
 		names_len += v[t].len;
 	buf_init(&names);
 	buf_reserve(&names, names_len + 1);
-	*nskips = 0;
 	for (t = 0; t < ix->nterms; t++) {
 		bt = &b->table[v[t].slot];
 		ix->terms[t].name_off = names.len;
 		ix->terms[t].name_len = v[t].len;
 		buf_add(&names, v[t].name, v[t].len);
-		d = &dest[bt->term];
-		for (k = BUILD_DOCS; k <= BUILD_POS; k++) {
-			d->off[k] = off;
-			d->len[k] = build_stream_len(bt, k);
-			off += d->len[k];
-		}
-		p = &ix->terms[t].postings;
-		p->df = bt->df;
-		p->doc_off = d->off[BUILD_DOCS];
-		p->pos_off = d->off[BUILD_POS];
-		p->skip = bt->df > POSTINGS_BLOCK ? (uint32_t)*nskips : 0;
-		if (bt->df > POSTINGS_BLOCK)
-			*nskips += b->skips[bt->term]->n;
+		streams_place(&b->streams, &bt->st, &ix->terms[t].postings);
 	}
 	ix->names = names.data;
 	ix->names_len = names.len;
-	return off;
-}
-
-static void
-build_copy_slab(struct build *b, struct build_slab *sl,
-    const struct build_dest *dest)
-{
-	uint8_t *arena = b->ix->postings.data;
-	const struct build_chunk *c;
-	const struct build_dest *d;
-	uint64_t len;
-	size_t off, cap;
-	int k;
-
-	for (off = 0; off < sl->used; off += sizeof(*c) + cap) {
-		c = (const struct build_chunk *)(sl->base + off);
-		cap = (size_t)1 << (c->shift_stream >> 1);
-		k = (int)(c->shift_stream & 1);
-		d = &dest[c->term];
-		len = d->len[k] - c->off;
-		memcpy(arena + d->off[k] + c->off, c + 1,
-		    len < cap ? (size_t)len : cap);
-	}
-	build_unmap(sl->base, BUILD_SLAB);
-	sl->base = NULL;
-}
-
-/*
- * Copies the streams into the arena a bucket at a time.  A bucket's terms
- * are next to each other in name order, so it fills a stretch of the
- * arena of its own while its slabs are unmapped one by one: the streams
- * and the arena never take their full size together.
- */
-static void
-build_copy_slabs(struct build *b, const struct build_dest *dest)
-{
-	size_t i;
-	int bucket;
-
-	for (bucket = 0; bucket < BUILD_BUCKETS; bucket++) {
-		for (i = 0; i < b->nslabs; i++) {
-			if (b->slabs[i].bucket == bucket)
-				build_copy_slab(b, &b->slabs[i], dest);
-		}
-	}
-}
-
-/* Appends each term's skip entries, made absolute, in name order. */
-static void
-build_copy_skips(struct build *b, const struct build_name *v,
-    size_t nskips)
-{
-	struct postings_arena *pa = &b->ix->postings;
-	const struct build_term *bt;
-	const struct postings *p;
-	struct build_skips *sk;
-	uint32_t t;
-	size_t i;
-
-	pa->skips = xreallocarray(NULL, nskips ? nskips : 1,
-	    sizeof(*pa->skips));
-	pa->skips_cap = nskips;
-	for (t = 0; t < b->ix->nterms; t++) {
-		bt = &b->table[v[t].slot];
-		if (bt->df <= POSTINGS_BLOCK)
-			continue;
-		p = &b->ix->terms[t].postings;
-		sk = b->skips[bt->term];
-		sk->v[sk->n - 1].last_doc = bt->next - 1;
-		for (i = 0; i < sk->n; i++) {
-			pa->skips[pa->nskips] = sk->v[i];
-			pa->skips[pa->nskips].doc_off += p->doc_off;
-			pa->skips[pa->nskips++].pos_off += p->pos_off;
-		}
-		free(sk);
-		b->skips[bt->term] = NULL;
-	}
 }
 
 /*
@@ -952,24 +628,12 @@ build_dictionary(struct build *b)
 {
 	struct index *ix = b->ix;
 	struct build_name *v;
-	struct build_dest *dest;
-	uint64_t total;
-	size_t nskips;
 
 	v = build_sorted_names(b);
-	dest = xreallocarray(NULL, ix->nterms ? ix->nterms : 1,
-	    sizeof(*dest));
 	ix->terms = xreallocarray(NULL, ix->nterms ? ix->nterms : 1,
 	    sizeof(*ix->terms));
-	total = build_layout(b, v, dest, &nskips);
-	if (total > SIZE_MAX)
-		fatalx("%s: %llu bytes of postings", __func__,
-		    (unsigned long long)total);
-	ix->postings.data = xmalloc((size_t)total);
-	ix->postings.len = ix->postings.cap = (size_t)total;
-	build_copy_slabs(b, dest);
-	free(dest);
-	build_copy_skips(b, v, nskips);
+	build_layout(b, v);
+	streams_copy(&b->streams, &ix->postings);
 	free(v);
 }
 
@@ -1019,18 +683,11 @@ build_finish(struct build *b)
 void
 build_free(struct build *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->nslabs; i++)
-		build_unmap(b->slabs[i].base, BUILD_SLAB);
-	free(b->slabs);
-	for (i = 0; b->ix != NULL && i < b->ix->nterms; i++)
-		free(b->skips[i]);
-	free(b->skips);
+	streams_free(&b->streams);
 	index_free(b->ix);
 	free(b->dl);
 	buf_free(&b->text);
-	build_unmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
+	xmunmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
 	buf_free(&b->names);
 	free(b->toks);
 	free(b->touched);

@@ -35,22 +35,7 @@ struct postings_skip {
 	uint32_t	last_doc;	/* last document of the block */
 };
 
-/*
- * One term's postings while the index is built: growable streams owned by
- * the builder until postings_build_finish copies them into the arena.
- */
-struct postings_build {
-	uint8_t		*docs;
-	size_t		 docs_len;
-	size_t		 docs_cap;
-	uint8_t		*pos;
-	size_t		 pos_len;
-	size_t		 pos_cap;
-	uint32_t	 df;
-	uint32_t	 next;		/* previous document + 1 */
-};
-
-/* A growable arena of postings and skip entries, owned by the builder. */
+/* Every term's postings and skip entries, owned by the index. */
 struct postings_arena {
 	uint8_t			*data;
 	size_t			 len;
@@ -79,19 +64,9 @@ struct postings_cursor {
 	uint32_t			 tf;
 };
 
-size_t		postings_put_varint(uint8_t *, uint64_t);
 uint64_t	postings_get_varint(const uint8_t **);
 
-void		postings_build_add(struct postings_build *, uint32_t doc,
-		    const uint32_t *positions, uint32_t tf);
-void		postings_build_free(struct postings_build *);
-void		postings_build_finish(struct postings_build *,
-		    struct postings_arena *, struct postings *);
-size_t		postings_build_memory(const struct postings_build *);
-
-void		postings_arena_reserve(struct postings_arena *, size_t);
 void		postings_arena_free(struct postings_arena *);
-void		postings_arena_shrink(struct postings_arena *);
 
 void		postings_cursor_init(struct postings_cursor *,
 		    const uint8_t *arena, const struct postings_skip *,
@@ -100,5 +75,22 @@ uint32_t	postings_cursor_next(struct postings_cursor *);
 uint32_t	postings_cursor_seek(struct postings_cursor *, uint32_t);
 void		postings_cursor_positions(struct postings_cursor *,
 		    uint32_t *);
+
+/*
+ * Writes v at p, at most POSTINGS_VARINT_MAX bytes; returns how many.
+ * Inline: the builder writes every posting with it.
+ */
+static inline size_t
+postings_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
 
 #endif

@@ -1,10 +1,16 @@
 /* xmalloc.c: see xmalloc.h. */
+#include <sys/mman.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "xmalloc.h"
+
+#if !defined(MAP_ANONYMOUS) && defined(MAP_ANON)
+#define MAP_ANONYMOUS		MAP_ANON
+#endif
 
 void *
 xmalloc(size_t size)
@@ -59,4 +65,23 @@ xstrndup(const char *s, size_t len)
 	memcpy(p, s, len);
 	p[len] = '\0';
 	return p;
+}
+
+void *
+xmmap(size_t size)
+{
+	void *p;
+
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		fatal("mmap %zu bytes", size);
+	return p;
+}
+
+void
+xmunmap(void *p, size_t size)
+{
+	if (p != NULL)
+		munmap(p, size);
 }

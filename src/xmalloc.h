@@ -12,5 +12,12 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
+/*
+ * Memory in a mapping of its own: it goes back to the kernel the moment it
+ * is unmapped, wherever it lies, where free would keep it in a heap.
+ * xmunmap takes NULL.
+ */
+void	*xmmap(size_t);
+void	 xmunmap(void *, size_t);
 
 #endif

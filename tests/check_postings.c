@@ -1,9 +1,10 @@
-/* Unit tests of posting compression and cursors: src/postings.c. */
+/* Unit tests of posting compression and cursors: src/postings.[ch]. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "postings.h"
+#include "xmalloc.h"
 #include "check_run.h"
 
 static void
@@ -53,6 +54,148 @@ START_TEST(test_varint_random)
 }
 END_TEST
 
+/*
+ * The reference writer: an independent writer of the format in postings.h
+ * that the cursor is checked against, sharing nothing with the builder's
+ * (streams.h) but the varint.  One term's two streams grow in memory of
+ * their own until ref_finish copies them into an arena, cuts them into
+ * blocks and frees them.
+ */
+struct ref_postings {
+	uint8_t		*docs;
+	size_t		 docs_len;
+	size_t		 docs_cap;
+	uint8_t		*pos;
+	size_t		 pos_len;
+	size_t		 pos_cap;
+	uint32_t	 df;
+	uint32_t	 next;		/* previous document + 1 */
+};
+
+/* The largest delta a uint32_t position can need. */
+#define REF_POS_VARINT_MAX	5
+
+static void
+ref_grow(uint8_t **data, size_t len, size_t *cap, size_t more)
+{
+	size_t want;
+
+	if (*cap - len >= more)
+		return;
+	want = *cap ? *cap : 16;
+	while (want - len < more)
+		want *= 2;
+	*data = xreallocarray(*data, 1, want);
+	*cap = want;
+}
+
+static void
+ref_add(struct ref_postings *rp, uint32_t doc, const uint32_t *positions,
+    uint32_t tf)
+{
+	uint64_t v;
+	uint32_t i, prev = 0;
+
+	ref_grow(&rp->docs, rp->docs_len, &rp->docs_cap,
+	    2 * POSTINGS_VARINT_MAX);
+	v = (uint64_t)(doc - rp->next) << 1 | (tf == 1);
+	rp->docs_len += postings_put_varint(rp->docs + rp->docs_len, v);
+	if (tf != 1)
+		rp->docs_len += postings_put_varint(rp->docs + rp->docs_len,
+		    tf);
+	rp->next = doc + 1;
+	rp->df++;
+
+	ref_grow(&rp->pos, rp->pos_len, &rp->pos_cap,
+	    (size_t)tf * REF_POS_VARINT_MAX);
+	for (i = 0; i < tf; i++) {
+		rp->pos_len += postings_put_varint(rp->pos + rp->pos_len,
+		    positions[i] - prev);
+		prev = positions[i];
+	}
+}
+
+static void
+ref_arena_reserve(struct postings_arena *pa, size_t more)
+{
+	ref_grow(&pa->data, pa->len, &pa->cap, more);
+}
+
+/* Leaves no slack, so that a cursor reading past the end is caught. */
+static void
+ref_arena_shrink(struct postings_arena *pa)
+{
+	pa->data = xreallocarray(pa->data, pa->len ? pa->len : 1, 1);
+	pa->cap = pa->len;
+	pa->skips = xreallocarray(pa->skips, pa->nskips ? pa->nskips : 1,
+	    sizeof(*pa->skips));
+	pa->skips_cap = pa->nskips;
+}
+
+static struct postings_skip *
+ref_arena_add_skip(struct postings_arena *pa)
+{
+	size_t cap;
+
+	if (pa->nskips == pa->skips_cap) {
+		cap = pa->skips_cap ? pa->skips_cap * 2 : 64;
+		pa->skips = xreallocarray(pa->skips, cap, sizeof(*pa->skips));
+		pa->skips_cap = cap;
+	}
+	return &pa->skips[pa->nskips++];
+}
+
+/* Cuts the finished streams into blocks, one skip entry per block. */
+static void
+ref_skips(const struct ref_postings *rp, struct postings_arena *pa,
+    const struct postings *p)
+{
+	const uint8_t *d = rp->docs, *q = rp->pos;
+	struct postings_skip *sk = NULL;
+	uint64_t v;
+	uint32_t i, j, tf, doc, next = 0;
+
+	for (i = 0; i < rp->df; i++) {
+		if (i % POSTINGS_BLOCK == 0) {
+			sk = ref_arena_add_skip(pa);
+			sk->doc_off = p->doc_off + (uint64_t)(d - rp->docs);
+			sk->pos_off = p->pos_off + (uint64_t)(q - rp->pos);
+		}
+		v = postings_get_varint(&d);
+		tf = (v & 1) ? 1 : (uint32_t)postings_get_varint(&d);
+		doc = next + (uint32_t)(v >> 1);
+		next = doc + 1;
+		for (j = 0; j < tf; j++)
+			postings_get_varint(&q);
+		sk->last_doc = doc;
+	}
+}
+
+/* Appends a term's streams to the arena, fills in p and frees rp's. */
+static void
+ref_finish(struct ref_postings *rp, struct postings_arena *pa,
+    struct postings *p)
+{
+	ref_arena_reserve(pa, rp->docs_len + rp->pos_len);
+	p->df = rp->df;
+	p->skip = 0;
+	p->doc_off = pa->len;
+	if (rp->docs_len > 0)
+		memcpy(pa->data + pa->len, rp->docs, rp->docs_len);
+	pa->len += rp->docs_len;
+	p->pos_off = pa->len;
+	if (rp->pos_len > 0)
+		memcpy(pa->data + pa->len, rp->pos, rp->pos_len);
+	pa->len += rp->pos_len;
+	if (rp->df > POSTINGS_BLOCK) {
+		p->skip = (uint32_t)pa->nskips;
+		ref_skips(rp, pa, p);
+	}
+	free(rp->docs);
+	free(rp->pos);
+	memset(rp, 0, sizeof(*rp));
+}
+
 /* A term's postings built from known documents and positions. */
 struct fixture {
 	struct postings_arena	 arena;
@@ -66,11 +209,11 @@ struct fixture {
 static void
 fixture_build(struct fixture *f, uint32_t n, uint32_t maxgap)
 {
-	struct postings_build pb;
+	struct ref_postings rp;
 	uint32_t i, j, doc = 0;
 
 	memset(f, 0, sizeof(*f));
-	memset(&pb, 0, sizeof(pb));
+	memset(&rp, 0, sizeof(rp));
 	f->n = n;
 	f->docs = calloc(n, sizeof(*f->docs));
 	f->tfs = calloc(n, sizeof(*f->tfs));
@@ -83,13 +226,13 @@ fixture_build(struct fixture *f, uint32_t n, uint32_t maxgap)
 		for (j = 0; j < f->tfs[i]; j++)
 			f->pos[i][j] = (j ? f->pos[i][j - 1] + 1 : 0) +
 			    (uint32_t)random() % 300;
-		postings_build_add(&pb, doc, f->pos[i], f->tfs[i]);
+		ref_add(&rp, doc, f->pos[i], f->tfs[i]);
 	}
 	/* Something else in the arena first, so offsets are not zero. */
-	postings_arena_reserve(&f->arena, 3);
+	ref_arena_reserve(&f->arena, 3);
 	f->arena.len = 3;
-	postings_build_finish(&pb, &f->arena, &f->p);
-	postings_arena_shrink(&f->arena);
+	ref_finish(&rp, &f->arena, &f->p);
+	ref_arena_shrink(&f->arena);
 }
 
 static void
@@ -190,16 +333,16 @@ END_TEST
 START_TEST(test_large_values)
 {
 	struct postings_arena arena;
-	struct postings_build pb;
+	struct ref_postings rp;
 	struct postings p;
 	struct postings_cursor c;
 	uint32_t pos[2] = { 0, UINT32_MAX - 2 }, got[2];
 
 	memset(&arena, 0, sizeof(arena));
-	memset(&pb, 0, sizeof(pb));
-	postings_build_add(&pb, 0, pos, 1);
-	postings_build_add(&pb, UINT32_MAX - 2, pos, 2);
-	postings_build_finish(&pb, &arena, &p);
+	memset(&rp, 0, sizeof(rp));
+	ref_add(&rp, 0, pos, 1);
+	ref_add(&rp, UINT32_MAX - 2, pos, 2);
+	ref_finish(&rp, &arena, &p);
 	postings_cursor_init(&c, arena.data, arena.skips, &p);
 	ck_assert_uint_eq(c.doc, 0);
 	ck_assert_uint_eq(postings_cursor_seek(&c, 5), UINT32_MAX - 2);
