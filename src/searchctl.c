@@ -61,6 +61,15 @@ enum {
 	SEARCHCTL_OPT_SERVERNAME,
 };
 
+/* The TLS options, the same for every command and for bench. */
+#define SEARCHCTL_TLS_LONGOPTS \
+	{ "cacert",	required_argument,	NULL,	SEARCHCTL_OPT_CACERT }, \
+	{ "cert",	required_argument,	NULL,	SEARCHCTL_OPT_CERT }, \
+	{ "insecure",	no_argument,		NULL,	SEARCHCTL_OPT_INSECURE }, \
+	{ "key",	required_argument,	NULL,	SEARCHCTL_OPT_KEY }, \
+	{ "servername",	required_argument,	NULL,	SEARCHCTL_OPT_SERVERNAME }, \
+	{ "tls",	no_argument,		NULL,	SEARCHCTL_OPT_TLS },
+
 static const char searchctl_optstring[] = "+:c:H:hp:U:V";
 static const struct option searchctl_longopts[] = {
 	{ "config",	required_argument,	NULL,	'c' },
@@ -73,14 +82,7 @@ static const struct option searchctl_longopts[] = {
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
 	{ "version",	no_argument,		NULL,	'V' },
-	{ "cacert",	required_argument,	NULL,	SEARCHCTL_OPT_CACERT },
-	{ "cert",	required_argument,	NULL,	SEARCHCTL_OPT_CERT },
-	{ "insecure",	no_argument,		NULL,
-	    SEARCHCTL_OPT_INSECURE },
-	{ "key",	required_argument,	NULL,	SEARCHCTL_OPT_KEY },
-	{ "servername",	required_argument,	NULL,
-	    SEARCHCTL_OPT_SERVERNAME },
-	{ "tls",	no_argument,		NULL,	SEARCHCTL_OPT_TLS },
+	SEARCHCTL_TLS_LONGOPTS
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -101,14 +103,7 @@ static const struct option searchctl_bench_longopts[] = {
 	{ "requests",	required_argument,	NULL,	'n' },
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
-	{ "cacert",	required_argument,	NULL,	SEARCHCTL_OPT_CACERT },
-	{ "cert",	required_argument,	NULL,	SEARCHCTL_OPT_CERT },
-	{ "insecure",	no_argument,		NULL,
-	    SEARCHCTL_OPT_INSECURE },
-	{ "key",	required_argument,	NULL,	SEARCHCTL_OPT_KEY },
-	{ "servername",	required_argument,	NULL,
-	    SEARCHCTL_OPT_SERVERNAME },
-	{ "tls",	no_argument,		NULL,	SEARCHCTL_OPT_TLS },
+	SEARCHCTL_TLS_LONGOPTS
 	{ NULL,		0,			NULL,	0 }
 };
 
