@@ -15,7 +15,7 @@
  * LIMIT 10" with every row's columns read; latency is taken around
  * sqlite3_reset/bind/step, nothing else.
  *
- *   cc -O2 -Isrc bench/fts5bench.c src/histogram.c -lsqlite3 -ljson-c \
+ *   cc -O2 -Isrc/common bench/fts5bench.c src/common/histogram.c -lsqlite3 -ljson-c \
  *	-lpthread -lm
  */
 #define _GNU_SOURCE

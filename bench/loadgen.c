@@ -23,7 +23,7 @@
  * them until standard input closes or -t seconds pass.
  *
  * Prints one line of key=value pairs.  Built by bench/run, not by make:
- *   cc -O2 -Isrc bench/loadgen.c src/histogram.c -levent_core -lm
+ *   cc -O2 -Isrc/common bench/loadgen.c src/common/histogram.c -levent_core -lm
  */
 #define _GNU_SOURCE
 #include <sys/types.h>

@@ -5,7 +5,7 @@ The configuration keys come from the parser itself (tests/print_config_keys
 prints config_keys[]); searchd.conf(5) and etc/searchd.conf must document
 exactly those, and the ranges the page gives must be the ones searchd -t
 accepts.  The options of searchd -h and searchctl -h, the error codes in
-src/, and the counters of the stats action must all be in the pages.
+src/*/, and the counters of the stats action must all be in the pages.
 """
 
 import glob
@@ -194,7 +194,7 @@ class Pages(unittest.TestCase):
                              r"\.It %s\n" % status)
 
     def test_searchd_exit_statuses(self):
-        text = read("src/searchd.h")
+        text = read("src/daemon/searchd.h")
         codes = re.findall(r"#define SEARCHD_EXIT_\w+\s+(\d+)", text)
         self.assertIn("78", codes)
         exits = section(read("man/searchd.8"), "EXIT STATUS")
@@ -204,7 +204,7 @@ class Pages(unittest.TestCase):
     def test_error_codes(self):
         """Every error code the sources can send is in searchd(8)."""
         codes = set()
-        for path in glob.glob(os.path.join(TOP_SRCDIR, "src", "*.c")):
+        for path in glob.glob(os.path.join(TOP_SRCDIR, "src", "*", "*.c")):
             with open(path, encoding="utf-8") as f:
                 text = f.read()
             codes.update(re.findall(
