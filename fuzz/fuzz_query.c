@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "index.h"
-#include "query.h"
+#include "engine.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -18,14 +17,14 @@ static struct index *ix;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct index_hit hits[INDEX_LIMIT_MAX];
+	struct index_hit hits[SEARCH_LIMIT_MAX];
 	struct query *q;
 	struct buf snip;
 	uint64_t total;
 	char err[256], *value;
 	size_t n, i, offset;
 
-	if (ix == NULL && (ix = index_builtin()) == NULL)
+	if (ix == NULL && (ix = import_builtin()) == NULL)
 		abort();
 	/* The daemon's value is a json-c string: NUL-terminated. */
 	value = malloc(size + 1);
@@ -37,17 +36,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* Vary offset from the input so paging is covered too. */
 	offset = size % 4;
-	n = index_search(ix, value, size, q, offset, INDEX_LIMIT_MAX, hits,
+	n = search_run(ix, value, size, q, offset, SEARCH_LIMIT_MAX, hits,
 	    &total);
-	if (n > total || n > INDEX_LIMIT_MAX)
+	if (n > total || n > SEARCH_LIMIT_MAX)
 		abort();
 	buf_init(&snip);
 	for (i = 0; i < n; i++) {
 		buf_reset(&snip);
-		index_snippet(ix, q, hits[i].doc, &snip);
+		snippet_write(ix, q, hits[i].doc, &snip);
 	}
 	/* Exactly one hit at most, and only with no offset: limit 1. */
-	n = index_search(ix, value, size, q, 0, 1, hits, &total);
+	n = search_run(ix, value, size, q, 0, 1, hits, &total);
 	if (n > 1)
 		abort();
 	if (q != NULL) {

@@ -1,5 +1,5 @@
 /*
- * fuzz_request.c: a request's content, as request_answer() reads it with
+ * fuzz_request.c: a request's content, as answer_message() reads it with
  * jscan, answered from the built-in index.  Every reply must be a JSON
  * object with a "result" string, as json-c reads it; and jscan must never
  * accept what json-c's strict parser refuses (the other way round is
@@ -12,8 +12,9 @@
 
 #include <json-c/json.h>
 
+#include "answer.h"
+#include "engine.h"
 #include "frame.h"
-#include "index.h"
 #include "jscan.h"
 #include "request.h"
 #include "stats.h"
@@ -48,7 +49,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object *o, *result;
 
 	if (ix == NULL) {
-		ix = index_builtin();
+		ix = import_builtin();
 		stats_init(1);
 		request_ctx_init(&ctx);
 		ctx.index = ix;
@@ -68,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	m.content = data;
 	m.content_length = size;
 	m.size = size;
-	request_answer(&ctx, &m, &r);
+	answer_message(&ctx, &m, &r);
 	if ((o = fuzz_parse(r.data, r.len)) == NULL)
 		abort();	/* a reply that is not JSON */
 	if (json_object_object_get_ex(o, "result", &result)) {

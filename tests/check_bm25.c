@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "index.h"
+#include "engine.h"
 #include "check_run.h"
 
 /*
@@ -46,7 +46,7 @@ setup(void)
 	char err[256];
 
 	check_write_temp(path, sizeof(path), corpus, strlen(corpus));
-	ix = index_load(paths, 1, err, sizeof(err));
+	ix = import_files(paths, 1, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 }
 
@@ -71,7 +71,7 @@ ck_scores(const char *q, size_t n, const char *const *ids,
 
 	pq = query_parse(q, strlen(q), err, sizeof(err));
 	ck_assert_ptr_nonnull(pq);
-	ck_assert_uint_eq(index_search(ix, q, strlen(q), pq, 0, 10, hits,
+	ck_assert_uint_eq(search_run(ix, q, strlen(q), pq, 0, 10, hits,
 	    &total), n);
 	ck_assert_uint_eq(total, n);
 	for (i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "index.h"
+#include "engine.h"
 #include "check_run.h"
 
 static const char file_a[] =
@@ -42,7 +42,7 @@ setup(void)
 	write_temp(path_b, sizeof(path_b), file_b);
 	paths[0] = path_a;
 	paths[1] = path_b;
-	ix = index_load(paths, 2, err, sizeof(err));
+	ix = import_files(paths, 2, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 }
 
@@ -59,7 +59,7 @@ static void
 ck_search_at(struct index *x, const char *value, size_t offset,
     size_t limit, const char *want, uint64_t want_total)
 {
-	struct index_hit hits[INDEX_LIMIT_MAX];
+	struct index_hit hits[SEARCH_LIMIT_MAX];
 	struct index_doc d;
 	struct query *q;
 	struct buf got;
@@ -68,7 +68,7 @@ ck_search_at(struct index *x, const char *value, size_t offset,
 	size_t i, n;
 
 	q = query_parse(value, strlen(value), err, sizeof(err));
-	n = index_search(x, value, strlen(value), q, offset, limit, hits,
+	n = search_run(x, value, strlen(value), q, offset, limit, hits,
 	    &total);
 	buf_init(&got);
 	for (i = 0; i < n; i++) {
@@ -89,7 +89,7 @@ ck_search_at(struct index *x, const char *value, size_t offset,
 static void
 ck_search(const char *value, const char *want, uint64_t want_total)
 {
-	ck_search_at(ix, value, 0, INDEX_LIMIT_DEFAULT, want, want_total);
+	ck_search_at(ix, value, 0, SEARCH_LIMIT_DEFAULT, want, want_total);
 }
 
 START_TEST(test_exact_id_first)
@@ -105,19 +105,19 @@ START_TEST(test_exact_id_first)
 	/* It matches the text too: first, once, with its full-text score. */
 	ck_search("deep", "deep b1", 2);
 	q = query_parse("deep", 4, err, sizeof(err));
-	ck_assert_uint_eq(index_search(ix, "deep", 4, q, 0, 10, hits, &total),
+	ck_assert_uint_eq(search_run(ix, "deep", 4, q, 0, 10, hits, &total),
 	    2);
 	ck_assert(hits[0].score > hits[1].score);
 	query_free(q);
 	q = query_parse("rabbit", 6, err, sizeof(err));
-	ck_assert_uint_eq(index_search(ix, "rabbit", 6, q, 0, 10, hits,
+	ck_assert_uint_eq(search_run(ix, "rabbit", 6, q, 0, 10, hits,
 	    &total), 4);
 	ck_assert(hits[0].score == 0);
 	query_free(q);
 	/* Byte comparison: no folding for ids. */
 	ck_search("A2", "", 0);
 	/* A value that does not parse still finds its id. */
-	ck_assert_uint_eq(index_search(ix, "a3", 2, NULL, 0, 10, hits,
+	ck_assert_uint_eq(search_run(ix, "a3", 2, NULL, 0, 10, hits,
 	    &total), 1);
 	ck_assert_uint_eq(total, 1);
 }
@@ -198,7 +198,7 @@ END_TEST
 
 START_TEST(test_builtin)
 {
-	struct index *b = index_builtin();
+	struct index *b = import_builtin();
 	struct index_info info;
 	struct index_doc d;
 
@@ -228,7 +228,7 @@ ck_snippet(struct index *x, const char *q, uint32_t doc, const char *want)
 	if (q != NULL)
 		pq = query_parse(q, strlen(q), err, sizeof(err));
 	buf_init(&b);
-	index_snippet(x, pq, doc, &b);
+	snippet_write(x, pq, doc, &b);
 	buf_addc(&b, '\0');
 	ck_assert_str_eq(b.data, want);
 	buf_free(&b);
@@ -237,7 +237,7 @@ ck_snippet(struct index *x, const char *q, uint32_t doc, const char *want)
 
 START_TEST(test_snippet)
 {
-	struct index *b = index_builtin();
+	struct index *b = import_builtin();
 
 	ck_snippet(b, "rabbit", 0, "Follow the white [rabbit]. \xf0\x9f\x90\xb0");
 	ck_snippet(b, "rab* -follow", 0,
@@ -267,7 +267,7 @@ START_TEST(test_snippet_window)
 	buf_free(&text);
 	write_temp(path, sizeof(path), line);
 	paths[0] = path;
-	x = index_load(paths, 1, err, sizeof(err));
+	x = import_files(paths, 1, err, sizeof(err));
 	ck_assert_ptr_nonnull(x);
 	ck_snippet(x, "w50", 0, "\xe2\x80\xa6w45 w46 w47 w48 w49 [w50] w51 w52 "
 	    "w53 w54 w55 w56 w57 w58 w59 w60 w61 w62 w63 w64 w65 w66 w67 w68 "
@@ -304,7 +304,7 @@ ck_load_error(const char *a, const char *b, int bad, const char *rest,
 	write_temp(pb, sizeof(pb), b);
 	paths[0] = pa;
 	paths[1] = pb;
-	ck_assert_ptr_null(index_load(paths, 2, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(paths, 2, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s%s%s%s", paths[bad], rest,
 	    tail != NULL ? pa : "", tail != NULL ? tail : "");
 	ck_assert_str_eq(err, want);
@@ -329,7 +329,7 @@ START_TEST(test_load_errors)
 	    ":3: trailing data after the JSON value", NULL);
 	ck_load_error("{\"id\": \"z\", \"text\": \"\xff\"}\n", ok, 0,
 	    ":1: bad JSON: invalid utf-8 string", NULL);
-	ck_assert_ptr_null(index_load(paths, 1, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(paths, 1, err, sizeof(err)));
 	ck_assert_str_eq(err,
 	    "/nonexistent/corpus.jsonl: No such file or directory");
 }
@@ -356,7 +356,7 @@ START_TEST(test_many_blocks)
 	write_temp(path, sizeof(path), data.data);
 	buf_free(&data);
 	paths[0] = path;
-	x = index_load(paths, 1, err, sizeof(err));
+	x = import_files(paths, 1, err, sizeof(err));
 	ck_assert_ptr_nonnull(x);
 	ck_search_at(x, "common rare three", 0, 2, "0 291", both);
 	ck_search_at(x, "rare common -three", 0, 1, "97", rare - both);
@@ -392,7 +392,7 @@ thread_search(void *arg)
 		for (i = 0; i < 5; i++) {
 			v = thread_queries[i];
 			q = query_parse(v, strlen(v), err, sizeof(err));
-			index_search(ix, v, strlen(v), q, 0, 10, hits, &total);
+			search_run(ix, v, strlen(v), q, 0, 10, hits, &total);
 			query_free(q);
 			if (total != want[i] || hits[0].doc != want[5 + i])
 				return (void *)1;
@@ -416,7 +416,7 @@ START_TEST(test_threads)
 	for (i = 0; i < 5; i++) {
 		v = thread_queries[i];
 		q = query_parse(v, strlen(v), err, sizeof(err));
-		index_search(ix, v, strlen(v), q, 0, 10, hits, &want[i]);
+		search_run(ix, v, strlen(v), q, 0, 10, hits, &want[i]);
 		want[5 + i] = hits[0].doc;
 		query_free(q);
 	}

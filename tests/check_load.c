@@ -63,7 +63,7 @@ ck_load_fails(size_t n, const char *want)
 	const char *p[3] = { paths[0], paths[1], paths[2] };
 	char err[512];
 
-	ck_assert_ptr_null(index_load(p, n, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(p, n, err, sizeof(err)));
 	ck_assert_str_eq(err, want);
 }
 
@@ -74,7 +74,7 @@ ck_load(size_t n)
 	struct index *ix;
 	char err[512];
 
-	ix = index_load(p, n, err, sizeof(err));
+	ix = import_files(p, n, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 	return ix;
 }

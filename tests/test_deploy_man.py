@@ -194,7 +194,7 @@ class Pages(unittest.TestCase):
                              r"\.It %s\n" % status)
 
     def test_searchd_exit_statuses(self):
-        text = read("src/daemon/searchd.h")
+        text = read("src/daemon/daemon.h")
         codes = re.findall(r"#define SEARCHD_EXIT_\w+\s+(\d+)", text)
         self.assertIn("78", codes)
         exits = section(read("man/searchd.8"), "EXIT STATUS")

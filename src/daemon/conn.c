@@ -2,19 +2,106 @@
  * conn.c: the protocol side of a connection: decodes whatever bytes have
  * arrived (any split, any number of messages), answers each in order,
  * pauses when the peer does not read its replies, and closes on a framing
- * error, a timeout or shutdown.  See conn.h.
+ * error, a timeout or shutdown.  It also keeps a worker's lists of
+ * connections.  See conn.h.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer.h"
 #include "conn.h"
 #include "log.h"
 #include "request.h"
 #include "stats.h"
-#include "worker.h"
+#include "utf8.h"
 #include "xmalloc.h"
+
+/* Longest a closing connection may take to accept its last reply. */
+#define CONN_LINGER	5
+
+/* Seconds on a monotonic clock, for read_timeout bookkeeping. */
+static time_t
+conn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
+static const struct timeval *
+conn_common_timeout(struct event_base *base, unsigned seconds)
+{
+	struct timeval tv = { (time_t)seconds, 0 };
+
+	if (seconds == 0)
+		return NULL;
+	return event_base_init_common_timeout(base, &tv);
+}
+
+static void	conn_reap_cb(evutil_socket_t, short, void *);
+
+void
+conn_env_init(struct conn_env *env, struct event_base *base,
+    struct stats_counters *stats, struct request_ctx *req)
+{
+	memset(env, 0, sizeof(*env));
+	env->base = base;
+	env->stats = stats;
+	env->req = req;
+	buf_init(&env->hdr);
+	env->plain.rbuf = xmalloc(CONN_PLAIN_RBUF_SIZE);
+	buf_init(&env->plain.wbuf);
+	TAILQ_INIT(&env->conns);
+	TAILQ_INIT(&env->partial);
+	TAILQ_INIT(&env->dead);
+	if ((env->reap_ev = event_new(base, -1, 0, conn_reap_cb, env)) == NULL)
+		fatalx("%s: event_new failed", __func__);
+	env->linger_tv = conn_common_timeout(base, CONN_LINGER);
+}
+
+void
+conn_env_apply(struct conn_env *env, const struct conn_settings *s)
+{
+	if (env->settings.tls_ctx != NULL)
+		SSL_CTX_free(env->settings.tls_ctx);
+	env->settings = *s;
+	env->idle_tv = conn_common_timeout(env->base, s->client_timeout);
+}
+
+static void
+conn_reap(struct conn_env *env)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&env->dead)) != NULL) {
+		TAILQ_REMOVE(&env->dead, c, entry);
+		buf_free(&c->in);
+		buf_free(&c->out);
+		free(c);
+	}
+}
+
+static void
+conn_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_reap(arg);
+}
+
+void
+conn_env_free(struct conn_env *env)
+{
+	conn_close_all(env, "exit");
+	conn_reap(env);
+	event_free(env->reap_ev);
+	if (env->settings.tls_ctx != NULL)
+		SSL_CTX_free(env->settings.tls_ctx);
+	buf_free(&env->hdr);
+	free(env->plain.rbuf);
+	buf_free(&env->plain.wbuf);
+}
 
 void
 conn_peer(const struct conn *c, char *out, size_t len)
@@ -23,32 +110,24 @@ conn_peer(const struct conn *c, char *out, size_t len)
 }
 
 struct conn *
-conn_new(struct worker *w, const struct worker_fd *wfd)
-{
-	int one = 1;
-
-	/* Replies are small and often pipelined: do not let Nagle hold them. */
-	setsockopt(wfd->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (wfd->tls)
-		return conn_tls_new(w, wfd);
-	return conn_plain_new(w, wfd);
-}
-
-struct conn *
-conn_alloc(struct worker *w, const struct worker_fd *wfd,
+conn_alloc(struct conn_env *env, int fd, const struct addr_peer *peer,
     const struct conn_io *io)
 {
 	struct conn *c;
+	int one = 1;
 
+	/* Replies are small and often pipelined: do not let Nagle hold them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
-	c->w = w;
+	c->env = env;
 	c->io = io;
-	c->fd = wfd->fd;
-	c->peer = wfd->peer;
+	c->fd = fd;
+	c->peer = *peer;
 	c->state = CONN_READING;
-	frame_parser_init(&c->fp, w->settings.max_message_size);
-	TAILQ_INSERT_TAIL(&w->conns, c, entry);
-	stats_add(&w->stats->connections_total, 1);
+	frame_parser_init(&c->fp, env->settings.max_message_size);
+	TAILQ_INSERT_TAIL(&env->conns, c, entry);
+	env->nconns++;
+	stats_add(&env->stats->connections_total, 1);
 	return c;
 }
 
@@ -56,7 +135,7 @@ static void
 conn_partial_remove(struct conn *c)
 {
 	if (c->in_partial) {
-		TAILQ_REMOVE(&c->w->partial, c, partial_entry);
+		TAILQ_REMOVE(&c->env->partial, c, partial_entry);
 		c->in_partial = 0;
 	}
 }
@@ -65,67 +144,71 @@ static void
 conn_partial_add(struct conn *c)
 {
 	if (!c->in_partial) {
-		c->msg_start = worker_now();
-		TAILQ_INSERT_TAIL(&c->w->partial, c, partial_entry);
+		c->msg_start = conn_now();
+		TAILQ_INSERT_TAIL(&c->env->partial, c, partial_entry);
 		c->in_partial = 1;
 	}
 }
 
 void
-conn_free(struct conn *c, const char *reason)
+conn_close(struct conn *c, const char *reason)
 {
-	struct worker *w = c->w;
+	struct conn_env *env = c->env;
 	char peer[128];
 
+	if (conn_dead(c))
+		return;
 	if (log_get_level() >= LOG_LEVEL_DEBUG) {
 		conn_peer(c, peer, sizeof(peer));
 		log_debug("%s: closing connection: %s", peer, reason);
 	}
 	conn_partial_remove(c);
-	TAILQ_REMOVE(&w->conns, c, entry);
+	TAILQ_REMOVE(&env->conns, c, entry);
+	env->nconns--;
 	/*
 	 * Counted out before the socket closes, so whoever sees the close
 	 * (a client, a test counting descriptors) sees the count drop too.
 	 */
 	stats_connection_closed();
 	c->io->release(c);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	free(c);
-	worker_conn_gone(w);
+	c->state = CONN_DEAD;
+	TAILQ_INSERT_TAIL(&env->dead, c, entry);
+	event_active(env->reap_ev, 0, 0);
+	if (env->draining && env->nconns == 0 && env->drained != NULL)
+		env->drained(env->drained_arg);
 }
 
 static void
 conn_send(struct conn *c, const struct reply *r, const char *id,
     size_t id_len)
 {
-	struct worker *w = c->w;
+	struct conn_env *env = c->env;
 
-	buf_reset(&w->hdr);
-	if (frame_encode_header(&w->hdr, r->content_type, r->content_encoding,
-	    r->len, id, id_len) == -1)
-		frame_encode_header(&w->hdr, r->content_type,
+	buf_reset(&env->hdr);
+	if (frame_encode_header(&env->hdr, r->content_type,
+	    r->content_encoding, r->len, id, id_len) == -1)
+		frame_encode_header(&env->hdr, r->content_type,
 		    r->content_encoding, r->len, NULL, 0);
-	c->io->send(c, w->hdr.data, w->hdr.len);
+	c->io->send(c, env->hdr.data, env->hdr.len);
 	c->io->send(c, r->data, r->len);
-	stats_add(&w->stats->bytes_out, w->hdr.len + r->len);
+	stats_add(&env->stats->bytes_out, env->hdr.len + r->len);
 	if (r->error_code != NULL)
-		stats_add(&w->stats->errors_total, 1);
+		stats_add(&env->stats->errors_total, 1);
 }
 
 static void
 conn_answer(struct conn *c, const struct frame_msg *msg)
 {
-	struct worker *w = c->w;
+	struct conn_env *env = c->env;
 	struct reply r;
 	char peer[128];
 
-	request_answer(&w->req, msg, &r);
-	stats_add(&w->stats->requests_total, 1);
+	answer_message(env->req, msg, &r);
+	stats_add(&env->stats->requests_total, 1);
 	if (r.error_code != NULL && log_get_level() >= LOG_LEVEL_INFO) {
 		conn_peer(c, peer, sizeof(peer));
 		log_info("%s: request error %s: %.*s", peer, r.error_code,
-		    (int)request_clip(r.data, r.len, 300), r.data);
+		    (int)utf8_clip(r.data, r.len, 300), r.data);
 	}
 	conn_send(c, &r, msg->id, msg->id_len);
 }
@@ -134,15 +217,15 @@ conn_answer(struct conn *c, const struct frame_msg *msg)
 static void
 conn_fatal(struct conn *c, const struct frame_error *err)
 {
-	struct worker *w = c->w;
+	struct conn_env *env = c->env;
 	struct reply r;
 	char peer[128];
 
 	conn_peer(c, peer, sizeof(peer));
 	log_warnx("%s: %s: %s; closing connection", peer, err->code,
 	    err->message);
-	stats_add(&w->stats->framing_errors, 1);
-	request_error(&w->req, err->code, err->message, &r);
+	stats_add(&env->stats->framing_errors, 1);
+	request_error(env->req, err->code, err->message, &r);
 	conn_send(c, &r, NULL, 0);
 	c->state = CONN_CLOSING;
 	conn_partial_remove(c);
@@ -175,7 +258,7 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 		case FRAME_READY:
 			conn_answer(c, &msg);
 			off += msg.size;
-			stats_add(&c->w->stats->bytes_in, msg.size);
+			stats_add(&c->env->stats->bytes_in, msg.size);
 			break;
 		}
 	}
@@ -189,6 +272,8 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 void
 conn_settle(struct conn *c, size_t buffered)
 {
+	if (conn_dead(c))
+		return;
 	if (c->state == CONN_READING && buffered > 0)
 		conn_partial_add(c);
 	else
@@ -200,40 +285,76 @@ conn_timeout(struct conn *c, int writing)
 {
 	char peer[128];
 
-	stats_add(&c->w->stats->timeouts, 1);
+	if (conn_dead(c))
+		return;
+	stats_add(&c->env->stats->timeouts, 1);
 	if (log_get_level() >= LOG_LEVEL_INFO) {
 		conn_peer(c, peer, sizeof(peer));
 		log_info("%s: %s timeout; closing connection", peer,
 		    writing ? "write" : "idle");
 	}
-	conn_free(c, "timeout");
+	conn_close(c, "timeout");
 }
 
 void
 conn_drain(struct conn *c)
 {
-	if (c->state == CONN_READING && !c->in_partial &&
+	if (c->env->draining && c->state == CONN_READING && !c->in_partial &&
 	    c->io->pending(c) == 0)
-		conn_free(c, "shutting down");
+		conn_close(c, "shutting down");
 }
 
-void
+static void
 conn_read_timeout(struct conn *c)
 {
 	struct frame_error err;
 	char peer[128];
 
-	stats_add(&c->w->stats->timeouts, 1);
+	stats_add(&c->env->stats->timeouts, 1);
 	if (c->io->handshaking != NULL && c->io->handshaking(c)) {
 		conn_peer(c, peer, sizeof(peer));
 		log_info("%s: TLS handshake not done after read_timeout; "
 		    "closing connection", peer);
-		conn_free(c, "handshake timeout");
+		conn_close(c, "handshake timeout");
 		return;
 	}
 	err.code = "timeout";
 	snprintf(err.message, sizeof(err.message), "message not complete "
-	    "after read_timeout (%u s)", c->w->settings.read_timeout);
+	    "after read_timeout (%u s)", c->env->settings.read_timeout);
 	conn_fatal(c, &err);
 	c->io->begin_close(c);
+}
+
+void
+conn_sweep(struct conn_env *env)
+{
+	struct conn *c;
+	time_t now = conn_now();
+
+	while ((c = TAILQ_FIRST(&env->partial)) != NULL &&
+	    now - c->msg_start >= (time_t)env->settings.read_timeout)
+		conn_read_timeout(c);
+}
+
+void
+conn_drain_all(struct conn_env *env)
+{
+	struct conn *c, *next;
+
+	env->draining = 1;
+	for (c = TAILQ_FIRST(&env->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_drain(c);
+	}
+	if (env->nconns == 0 && env->drained != NULL)
+		env->drained(env->drained_arg);
+}
+
+void
+conn_close_all(struct conn_env *env, const char *reason)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&env->conns)) != NULL)
+		conn_close(c, reason);
 }

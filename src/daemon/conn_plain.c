@@ -14,8 +14,6 @@
 
 #include "conn.h"
 #include "log.h"
-#include "stats.h"
-#include "worker.h"
 
 static void	conn_plain_cb(evutil_socket_t, short, void *);
 static void	conn_plain_send(struct conn *, const void *, size_t);
@@ -42,53 +40,54 @@ conn_plain_want(struct conn *c, short events, const struct timeval *tv)
 	c->events = events;
 	if (events == 0)
 		return;
-	event_assign(&c->ev, c->w->base, c->fd, events | EV_PERSIST,
+	event_assign(&c->ev, c->env->base, c->fd, events | EV_PERSIST,
 	    conn_plain_cb, c);
 	event_add(&c->ev, tv);
 }
 
 struct conn *
-conn_plain_new(struct worker *w, const struct worker_fd *wfd)
+conn_plain_new(struct conn_env *env, int fd, const struct addr_peer *peer)
 {
-	struct conn *c = conn_alloc(w, wfd, &conn_plain_io);
+	struct conn *c = conn_alloc(env, fd, peer, &conn_plain_io);
 
-	conn_plain_want(c, EV_READ, w->idle_tv);
+	conn_plain_want(c, EV_READ, env->idle_tv);
 	return c;
 }
 
 static size_t
 conn_plain_pending(const struct conn *c)
 {
-	const struct worker *w = c->w;
+	const struct conn_plain_bufs *pb = &c->env->plain;
 
-	return c->out.len - c->out_off + (w->wbuf_owner == c ? w->wbuf.len : 0);
+	return c->out.len - c->out_off +
+	    (pb->wbuf_owner == c ? pb->wbuf.len : 0);
 }
 
 /* Replies go to the worker's buffer unless older ones are still queued. */
 static void
 conn_plain_send(struct conn *c, const void *p, size_t len)
 {
-	struct worker *w = c->w;
+	struct conn_plain_bufs *pb = &c->env->plain;
 
 	if (c->out.len > c->out_off) {
 		buf_add(&c->out, p, len);
 		return;
 	}
-	w->wbuf_owner = c;
-	buf_add(&w->wbuf, p, len);
+	pb->wbuf_owner = c;
+	buf_add(&pb->wbuf, p, len);
 }
 
 /* Writes what it can; keeps the rest.  -1 if the socket failed. */
 static int
 conn_plain_write(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_plain_bufs *pb = &c->env->plain;
 	struct buf *b = &c->out;
 	size_t off = c->out_off;
 	ssize_t n;
 
-	if (w->wbuf_owner == c) {
-		b = &w->wbuf;
+	if (pb->wbuf_owner == c) {
+		b = &pb->wbuf;
 		off = 0;
 	}
 	while (off < b->len) {
@@ -101,14 +100,14 @@ conn_plain_write(struct conn *c)
 			return -1;
 		off += (size_t)n;
 	}
-	if (b == &w->wbuf) {
+	if (b == &pb->wbuf) {
 		/* Keep the part the socket refused: the worker buffer is shared. */
 		if (off < b->len)
 			buf_add(&c->out, b->data + off, b->len - off);
-		buf_reset(&w->wbuf);
-		if (w->wbuf.cap > WORKER_WBUF_KEEP)
-			buf_trim(&w->wbuf, WORKER_WBUF_KEEP);
-		w->wbuf_owner = NULL;
+		buf_reset(&pb->wbuf);
+		if (pb->wbuf.cap > CONN_PLAIN_WBUF_KEEP)
+			buf_trim(&pb->wbuf, CONN_PLAIN_WBUF_KEEP);
+		pb->wbuf_owner = NULL;
 		return 0;
 	}
 	c->out_off = off;
@@ -123,35 +122,38 @@ conn_plain_write(struct conn *c)
 static void
 conn_plain_next(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_env *env = c->env;
 
+	if (conn_dead(c))
+		return;
 	if (conn_plain_write(c) == -1) {
-		conn_free(c, "write failed");
+		conn_close(c, "write failed");
 		return;
 	}
 	switch (c->state) {
 	case CONN_CLOSING:
 		if (conn_plain_pending(c) == 0) {
-			conn_free(c, "replies sent");
+			conn_close(c, "replies sent");
 			return;
 		}
 		/* A peer that never reads its last reply must not hold us. */
 		conn_plain_want(c, 0, NULL);
-		conn_plain_want(c, EV_WRITE, w->linger_tv);
+		conn_plain_want(c, EV_WRITE, env->linger_tv);
 		return;
 	case CONN_PAUSED:
 		/* Slow to read, not slow to send: no read_timeout now. */
 		conn_settle(c, c->in.len);
-		conn_plain_want(c, EV_WRITE, w->idle_tv);
+		conn_plain_want(c, EV_WRITE, env->idle_tv);
 		return;
 	case CONN_READING:
 		conn_plain_want(c, conn_plain_pending(c) > 0 ?
-		    EV_READ | EV_WRITE : EV_READ, w->idle_tv);
+		    EV_READ | EV_WRITE : EV_READ, env->idle_tv);
 		break;
+	case CONN_DEAD:
+		return;
 	}
 	conn_settle(c, c->in.len);
-	if (w->draining)
-		conn_drain(c);
+	conn_drain(c);
 }
 
 /* Answers from the connection's own bytes first (a unit split by reads). */
@@ -172,22 +174,22 @@ conn_plain_input(struct conn *c, const uint8_t *data, size_t len)
 		return;
 	}
 	used = conn_consume(c, data, len);
-	if (used < len && c->state != CONN_CLOSING)
+	if (used < len && c->state != CONN_CLOSING && !conn_dead(c))
 		buf_add(&c->in, data + used, len - used);
 }
 
 static void
 conn_plain_read(struct conn *c)
 {
-	struct worker *w = c->w;
+	uint8_t *rbuf = c->env->plain.rbuf;
 	ssize_t n;
 
-	n = read(c->fd, w->rbuf, WORKER_RBUF_SIZE);
+	n = read(c->fd, rbuf, CONN_PLAIN_RBUF_SIZE);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
 	if (n == -1) {
-		conn_free(c, strerror(errno));
+		conn_close(c, strerror(errno));
 		return;
 	}
 	if (n == 0) {
@@ -195,7 +197,7 @@ conn_plain_read(struct conn *c)
 		c->state = CONN_CLOSING;
 		buf_free(&c->in);
 	} else
-		conn_plain_input(c, w->rbuf, (size_t)n);
+		conn_plain_input(c, rbuf, (size_t)n);
 	conn_plain_next(c);
 }
 
@@ -214,14 +216,14 @@ conn_plain_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (what & EV_TIMEOUT) {
 		if (c->state == CONN_CLOSING)
-			conn_free(c, "peer did not take its last reply");
+			conn_close(c, "peer did not take its last reply");
 		else
 			conn_timeout(c, c->state == CONN_PAUSED);
 		return;
 	}
 	if (what & EV_WRITE) {
 		if (conn_plain_write(c) == -1) {
-			conn_free(c, "write failed");
+			conn_close(c, "write failed");
 			return;
 		}
 		if (c->state == CONN_PAUSED &&
@@ -237,6 +239,8 @@ conn_plain_cb(evutil_socket_t fd, short what, void *arg)
 static void
 conn_plain_begin_close(struct conn *c)
 {
+	if (conn_dead(c))
+		return;
 	c->state = CONN_CLOSING;
 	buf_free(&c->in);
 	conn_plain_next(c);
@@ -245,13 +249,15 @@ conn_plain_begin_close(struct conn *c)
 static void
 conn_plain_release(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_plain_bufs *pb = &c->env->plain;
 
-	if (w->wbuf_owner == c) {
-		buf_reset(&w->wbuf);
-		w->wbuf_owner = NULL;
+	if (pb->wbuf_owner == c) {
+		buf_reset(&pb->wbuf);
+		pb->wbuf_owner = NULL;
 	}
 	if (c->events != 0)
 		event_del(&c->ev);
+	c->events = 0;
 	close(c->fd);
+	c->fd = -1;
 }

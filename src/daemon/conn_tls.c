@@ -16,7 +16,6 @@
 #include "log.h"
 #include "stats.h"
 #include "tls.h"
-#include "worker.h"
 
 static void	conn_tls_read_cb(struct bufferevent *, void *);
 static void	conn_tls_write_cb(struct bufferevent *, void *);
@@ -36,27 +35,27 @@ static const struct conn_io conn_tls_io = {
 };
 
 struct conn *
-conn_tls_new(struct worker *w, const struct worker_fd *wfd)
+conn_tls_new(struct conn_env *env, int fd, const struct addr_peer *peer)
 {
 	struct conn *c;
 	SSL *ssl;
 
-	if (w->settings.tls_ctx == NULL ||
-	    (ssl = SSL_new(w->settings.tls_ctx)) == NULL) {
+	if (env->settings.tls_ctx == NULL ||
+	    (ssl = SSL_new(env->settings.tls_ctx)) == NULL) {
 		log_warnx("%s: SSL_new failed", __func__);
 		stats_connection_closed();
-		close(wfd->fd);
+		close(fd);
 		return NULL;
 	}
-	c = conn_alloc(w, wfd, &conn_tls_io);
-	c->bev = bufferevent_openssl_socket_new(w->base, wfd->fd, ssl,
+	c = conn_alloc(env, fd, peer, &conn_tls_io);
+	c->bev = bufferevent_openssl_socket_new(env->base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		SSL_free(ssl);
-		close(wfd->fd);
+		close(fd);
 		log_warnx("%s: bufferevent_openssl_socket_new failed",
 		    __func__);
-		conn_free(c, "no bufferevent");
+		conn_close(c, "no bufferevent");
 		return NULL;
 	}
 	/* A peer that closes without close_notify has still said EOF. */
@@ -65,8 +64,8 @@ conn_tls_new(struct worker *w, const struct worker_fd *wfd)
 	    conn_tls_event_cb, c);
 	/* Enough for the largest unit (header or content), not more. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, FRAME_PREFIX_LEN +
-	    FRAME_HEADER_MAX + w->settings.max_message_size);
-	bufferevent_set_timeouts(c->bev, w->idle_tv, w->idle_tv);
+	    FRAME_HEADER_MAX + env->settings.max_message_size);
+	bufferevent_set_timeouts(c->bev, env->idle_tv, env->idle_tv);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	/* The handshake counts against read_timeout like a message does. */
 	conn_settle(c, 1);
@@ -94,18 +93,21 @@ conn_tls_handshaking(const struct conn *c)
 static void
 conn_tls_begin_close(struct conn *c)
 {
-	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *in;
 
+	if (conn_dead(c))
+		return;
+	in = bufferevent_get_input(c->bev);
 	c->state = CONN_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	evbuffer_drain(in, evbuffer_get_length(in));
 	conn_settle(c, 0);
 	if (conn_tls_pending(c) == 0) {
-		conn_free(c, "closing");
+		conn_close(c, "closing");
 		return;
 	}
 	/* A peer that never reads its last reply must not hold us. */
-	bufferevent_set_timeouts(c->bev, NULL, c->w->linger_tv);
+	bufferevent_set_timeouts(c->bev, NULL, c->env->linger_tv);
 }
 
 static void
@@ -113,6 +115,7 @@ conn_tls_release(struct conn *c)
 {
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
+	c->bev = NULL;
 }
 
 /* Answers what is buffered, then pauses, closes or waits for more. */
@@ -127,6 +130,8 @@ conn_tls_process(struct conn *c)
 		evbuffer_drain(in, used);
 	}
 	switch (c->state) {
+	case CONN_DEAD:
+		return;
 	case CONN_CLOSING:
 		conn_tls_begin_close(c);
 		return;
@@ -139,8 +144,7 @@ conn_tls_process(struct conn *c)
 		conn_settle(c, evbuffer_get_length(in));
 		break;
 	}
-	if (c->w->draining)
-		conn_drain(c);
+	conn_drain(c);
 }
 
 static void
@@ -155,9 +159,11 @@ conn_tls_write_cb(struct bufferevent *bev, void *arg)
 	struct conn *c = arg;
 
 	switch (c->state) {
+	case CONN_DEAD:
+		return;
 	case CONN_CLOSING:
 		if (conn_tls_pending(c) == 0)
-			conn_free(c, "replies sent");
+			conn_close(c, "replies sent");
 		return;
 	case CONN_PAUSED:
 		c->state = CONN_READING;
@@ -166,8 +172,7 @@ conn_tls_write_cb(struct bufferevent *bev, void *arg)
 		conn_tls_process(c);
 		return;
 	case CONN_READING:
-		if (c->w->draining)
-			conn_drain(c);
+		conn_drain(c);
 		return;
 	}
 }
@@ -189,7 +194,7 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (c->state == CONN_CLOSING)
-			conn_free(c, "peer did not take its last reply");
+			conn_close(c, "peer did not take its last reply");
 		else
 			conn_timeout(c, (what & BEV_EVENT_WRITING) != 0);
 		return;
@@ -198,8 +203,8 @@ conn_tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		tls_error_string(e, why, sizeof(why));
 		conn_peer(c, peer, sizeof(peer));
 		log_info("%s: TLS: %s; closing connection", peer, why);
-		conn_free(c, why);
+		conn_close(c, why);
 		return;
 	}
-	conn_free(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }

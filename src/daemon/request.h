@@ -1,6 +1,8 @@
 /*
- * request.h: answers one decoded message.  Knows the actions and the reply
- * shapes; knows nothing of sockets or of how the message was framed.
+ * request.h: what answering a message needs: the worker's reply context,
+ * the JSON members of a request, and error replies.  answer.h picks the
+ * action; this file knows nothing of sockets or of how a message was
+ * framed.
  */
 #ifndef SEARCHD_REQUEST_H
 #define SEARCHD_REQUEST_H
@@ -24,7 +26,7 @@ struct request_ctx {
 	struct buf		 content;	/* the reply being built */
 	struct buf		 scratch;
 	struct buf		 value;		/* the request's unescaped value */
-	struct index_hit	*hits;		/* INDEX_LIMIT_MAX entries */
+	struct index_hit	*hits;		/* SEARCH_LIMIT_MAX entries */
 };
 
 /* A member the request did not have: its len. */
@@ -53,8 +55,12 @@ struct reply {
 
 void	request_ctx_init(struct request_ctx *);
 void	request_ctx_free(struct request_ctx *);
-void	request_answer(struct request_ctx *, const struct frame_msg *,
-	    struct reply *);
+/*
+ * Reads a text/json content's members into args; -1 with the error reply
+ * (bad encoding, bad UTF-8, not JSON, not an object) in r.
+ */
+int	request_decode(struct request_ctx *, const struct frame_msg *,
+	    struct request_args *, struct reply *);
 /* An error reply: {"result": "Error: ...", "error": {code, message}}. */
 void	request_error(struct request_ctx *, const char *code,
 	    const char *message, struct reply *);
@@ -62,10 +68,5 @@ void	request_errorf(struct request_ctx *, struct reply *, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Points the reply at ctx->content as a text/json content. */
 void	request_json_reply(struct request_ctx *, struct reply *);
-
-/* The "search" action, in search.c. */
-void	search_answer(struct request_ctx *, const struct request_args *,
-	    struct reply *);
-size_t	request_clip(const char *, size_t, size_t max);
 
 #endif

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "index.h"
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "searchd.h"
+#include "reload.h"
 #include "server.h"
 #include "tls.h"
 
@@ -103,7 +103,7 @@ main(int argc, char *argv[])
 	log_info("searchd %s starting", PACKAGE_VERSION);
 	notify_init();
 
-	if ((index = server_load_index(&cf, err, sizeof(err))) == NULL)
+	if ((index = reload_index(&cf, err, sizeof(err))) == NULL)
 		fatalx_code(SEARCHD_EXIT_CORPUS, "%s", err);
 	return server_run(&cf, index);
 }

@@ -15,19 +15,20 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "daemon.h"
+#include "engine.h"
 #include "frame.h"
-#include "index.h"
+#include "index_ref.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
+#include "reload.h"
 #include "request.h"
-#include "searchd.h"
 #include "server.h"
 #include "stats.h"
 #include "tls.h"
 #include "worker.h"
 #include "xmalloc.h"
-
 
 /* Refused connections we keep open to let the error reply arrive. */
 #define SERVER_REFUSAL_MAX	256
@@ -62,91 +63,19 @@ struct server {
 	struct request_ctx	 req;		/* for refusal replies */
 	struct buf		 out;
 
-	/* A reload in progress: the loader thread fills these. */
-	pthread_t		 loader;
-	int			 loading;
-	struct event		*loaded_ev;
-	struct config		 load_cf;
-	struct index		*loaded;
-	char			 load_err[1024];
+	struct reload		 reload;
+	/* What went wrong in the reload in progress besides its index. */
+	char			 reload_err[1024];
 };
 
-/* Set while exiting: the last reference is then dropped synchronously. */
-static int index_ref_sync;
-
-struct index_ref *
-index_ref_new(struct index *index, unsigned refs)
-{
-	struct index_ref *r = xmalloc(sizeof(*r));
-
-	r->index = index;
-	atomic_init(&r->refs, refs);
-	return r;
-}
-
-const struct index *
-index_ref_get(const struct index_ref *r)
-{
-	return r->index;
-}
-
-static void *
-index_ref_free_thread(void *arg)
-{
-	struct index_ref *r = arg;
-
-	index_free(r->index);
-	free(r);
-	return NULL;
-}
-
-void
-index_ref_release(struct index_ref *r)
-{
-	pthread_t t;
-	pthread_attr_t attr;
-
-	if (atomic_fetch_sub(&r->refs, 1) != 1)
-		return;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (index_ref_sync ||
-	    pthread_create(&t, &attr, index_ref_free_thread, r) != 0)
-		index_ref_free_thread(r);
-	pthread_attr_destroy(&attr);
-}
-
-struct index *
-server_load_index(const struct config *cf, char *err, size_t errlen)
-{
-	struct index *idx;
-	struct index_info info;
-
-	if (cf->ncorpus == 0)
-		idx = index_builtin();
-	else
-		idx = index_load((const char *const *)cf->corpus, cf->ncorpus,
-		    err, errlen);
-	if (idx == NULL)
-		return NULL;
-	index_info(idx, &info);
-	log_info("indexed %u documents, %llu terms, %llu postings in %.3f s "
-	    "(%.1f MiB)%s", info.ndocs, (unsigned long long)info.nterms,
-	    (unsigned long long)info.npostings, info.build_seconds,
-	    (double)info.memory / (1024 * 1024),
-	    cf->ncorpus == 0 ? " from the built-in corpus" : "");
-	return idx;
-}
-
 static void
-server_settings(const struct server *srv, struct worker_settings *s)
+server_settings(const struct server *srv, struct conn_settings *s)
 {
 	s->max_message_size = srv->cf.max_message_size;
 	s->client_timeout = srv->cf.client_timeout;
 	s->read_timeout = srv->cf.read_timeout;
 	s->tls_ctx = srv->tls_ctx;
 }
-
 
 static void
 server_refusal_end(struct refusal *l)
@@ -332,21 +261,10 @@ server_stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(srv->base);
 }
 
-static void *
-server_loader_main(void *arg)
-{
-	struct server *srv = arg;
-
-	srv->loaded = server_load_index(&srv->load_cf, srv->load_err,
-	    sizeof(srv->load_err));
-	event_active(srv->loaded_ev, 0, 0);
-	return NULL;
-}
-
 static void
 server_push_update(struct server *srv, struct index_ref *ref)
 {
-	struct worker_settings s;
+	struct conn_settings s;
 	unsigned i;
 
 	server_settings(srv, &s);
@@ -354,31 +272,35 @@ server_push_update(struct server *srv, struct index_ref *ref)
 		worker_update(&srv->workers[i], &s, ref);
 }
 
-/* The loader thread is done: swap its index in, or keep the old one. */
+/*
+ * The reload's index is built: swap it in, or keep the old one.  A reload
+ * counts as failed if anything in it failed, even if the index is new.
+ */
 static void
-server_loaded_cb(evutil_socket_t fd, short what, void *arg)
+server_reloaded(void *arg, struct index *index, const char *err)
 {
 	struct server *srv = arg;
 	struct index_ref *old;
 
-	pthread_join(srv->loader, NULL);
-	srv->loading = 0;
-	config_free(&srv->load_cf);
-	if (srv->loaded == NULL) {
+	if (index == NULL) {
 		log_warnx("reload failed: %s; still serving the previous index",
-		    srv->load_err);
-		stats_reload_done(0, srv->load_err);
+		    err);
+		stats_reload_done(0, err);
 		notify_ready("reload failed; serving the previous index");
 		return;
 	}
 	old = srv->index;
-	srv->index = index_ref_new(srv->loaded, 1 + srv->nworkers);
-	srv->loaded = NULL;
+	srv->index = index_ref_new(index, 1 + srv->nworkers);
 	server_push_update(srv, srv->index);
 	index_ref_release(old);
-	stats_reload_done(1, NULL);
 	log_info("reload: new index in service");
-	notify_ready("serving; index reloaded");
+	if (srv->reload_err[0] != '\0') {
+		stats_reload_done(0, srv->reload_err);
+		notify_ready("serving; index reloaded, TLS kept");
+	} else {
+		stats_reload_done(1, NULL);
+		notify_ready("serving; index reloaded");
+	}
 }
 
 #define SERVER_LOG_CHANGE(old, new, key, fmt) do {			\
@@ -404,7 +326,8 @@ server_reload_tls(struct server *srv, const struct config *ncf)
 	if ((ctx = tls_server_ctx(ncf, err, sizeof(err))) == NULL) {
 		log_warnx("reload: TLS: %s; keeping the current certificate",
 		    err);
-		stats_reload_done(0, err);
+		snprintf(srv->reload_err, sizeof(srv->reload_err), "TLS: %s",
+		    err);
 		return;
 	}
 	SSL_CTX_free(srv->tls_ctx);
@@ -457,35 +380,26 @@ server_reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct server *srv = arg;
 	struct config ncf;
 	char err[1024];
-	int rc;
 
-	if (srv->loading) {
+	if (reload_running(&srv->reload)) {
 		log_warnx("SIGHUP: a reload is already in progress; ignored");
 		return;
 	}
 	log_info("SIGHUP: reloading %s", srv->cf.path ? srv->cf.path :
 	    "the built-in defaults");
 	notify_reloading();
-	if (srv->cf.path != NULL &&
-	    config_load(&ncf, srv->cf.path, err, sizeof(err)) == -1) {
+	if (reload_config(srv->cf.path, &ncf, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", err);
 		stats_reload_done(0, err);
 		notify_ready("reload failed; serving the previous configuration");
 		return;
 	}
-	if (srv->cf.path == NULL)
-		config_init(&ncf);
-	config_finish(&ncf);
+	srv->reload_err[0] = '\0';
 	server_apply(srv, &ncf);
-	srv->load_cf = ncf;
-	srv->loading = 1;
-	if ((rc = pthread_create(&srv->loader, NULL, server_loader_main,
-	    srv)) != 0) {
-		srv->loading = 0;
-		config_free(&srv->load_cf);
-		log_warnx("reload failed: pthread_create: %s", strerror(rc));
-		stats_reload_done(0, strerror(rc));
+	if (reload_start(&srv->reload, &ncf, err, sizeof(err)) == -1) {
+		log_warnx("reload failed: %s", err);
+		stats_reload_done(0, err);
 		notify_ready("reload failed; serving the previous index");
 	}
 }
@@ -521,7 +435,7 @@ server_nworkers(const struct config *cf)
 static void
 server_start_workers(struct server *srv, struct index *index)
 {
-	struct worker_settings s;
+	struct conn_settings s;
 	unsigned i;
 
 	srv->nworkers = server_nworkers(&srv->cf);
@@ -538,24 +452,18 @@ server_free(struct server *srv)
 {
 	unsigned i;
 
-	if (srv->loading) {
-		pthread_join(srv->loader, NULL);
-		config_free(&srv->load_cf);
-		if (srv->loaded != NULL)
-			index_free(srv->loaded);
-	}
+	reload_free(&srv->reload);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
 	free(srv->workers);
 	while (!TAILQ_EMPTY(&srv->refusing))
 		server_refusal_end(TAILQ_FIRST(&srv->refusing));
-	index_ref_sync = 1;
+	index_ref_sync();
 	index_ref_release(srv->index);
 	server_close_listeners(srv);
 	event_free(srv->sig_term);
 	event_free(srv->sig_int);
 	event_free(srv->sig_hup);
-	event_free(srv->loaded_ev);
 	event_free(srv->accept_resume);
 	if (srv->reserve_fd != -1)
 		close(srv->reserve_fd);
@@ -585,7 +493,7 @@ server_run(struct config *cf, struct index *index)
 	request_ctx_init(&srv.req);
 	buf_init(&srv.out);
 	srv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	srv.loaded_ev = event_new(srv.base, -1, 0, server_loaded_cb, &srv);
+	reload_init(&srv.reload, srv.base, server_reloaded, &srv);
 	srv.accept_resume = evtimer_new(srv.base, server_accept_resume_cb,
 	    &srv);
 	if (config_has_tls(&srv.cf) &&

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "index.h"
+#include "engine.h"
 #include "stats.h"
 #include "xmalloc.h"
 

@@ -6,54 +6,31 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "conn.h"
+#include "index_ref.h"
 #include "log.h"
-#include "server.h"
+#include "stats.h"
 #include "worker.h"
 #include "xmalloc.h"
 
 /* How long a shutdown waits for replies in flight before cutting them. */
 #define WORKER_SHUTDOWN_GRACE	5
-/* Longest a closing connection may take to accept its last reply. */
-#define WORKER_LINGER		5
 
 static void	*worker_main(void *);
 static void	 worker_inbox_cb(evutil_socket_t, short, void *);
 static void	 worker_sweep_cb(evutil_socket_t, short, void *);
 static void	 worker_grace_cb(evutil_socket_t, short, void *);
 
-time_t
-worker_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec;
-}
-
-static const struct timeval *
-worker_common_timeout(struct event_base *base, unsigned seconds)
-{
-	struct timeval tv = { (time_t)seconds, 0 };
-
-	if (seconds == 0)
-		return NULL;
-	return event_base_init_common_timeout(base, &tv);
-}
-
-/* Takes over the settings' reference to the TLS context. */
+/* The last connection is gone while draining: this thread's work is done. */
 static void
-worker_apply(struct worker *w, const struct worker_settings *s)
+worker_drained(void *arg)
 {
-	if (w->settings.tls_ctx != NULL)
-		SSL_CTX_free(w->settings.tls_ctx);
-	w->settings = *s;
-	w->idle_tv = worker_common_timeout(w->base, s->client_timeout);
-	w->linger_tv = worker_common_timeout(w->base, WORKER_LINGER);
+	struct worker *w = arg;
+
+	event_base_loopexit(w->base, NULL);
 }
 
 void
-worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
+worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
     struct index_ref *index)
 {
 	struct timeval second = { 1, 0 };
@@ -71,15 +48,12 @@ worker_start(struct worker *w, unsigned id, const struct worker_settings *s,
 		fatalx("worker %u: event_new failed", id);
 	event_add(w->sweep_ev, &second);
 	request_ctx_init(&w->req);
-	buf_init(&w->hdr);
-	buf_init(&w->wbuf);
-	w->rbuf = xmalloc(WORKER_RBUF_SIZE);
-	w->stats = stats_worker(id);
-	TAILQ_INIT(&w->conns);
-	TAILQ_INIT(&w->partial);
+	conn_env_init(&w->env, w->base, stats_worker(id), &w->req);
+	w->env.drained = worker_drained;
+	w->env.drained_arg = w;
 	if (s->tls_ctx != NULL)
 		SSL_CTX_up_ref(s->tls_ctx);
-	worker_apply(w, s);
+	conn_env_apply(&w->env, s);
 	w->index = index;
 	w->req.index = index_ref_get(index);
 	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0)
@@ -113,7 +87,7 @@ worker_add_conn(struct worker *w, int fd, int tls, const struct sockaddr *sa)
 }
 
 void
-worker_update(struct worker *w, const struct worker_settings *s,
+worker_update(struct worker *w, const struct conn_settings *s,
     struct index_ref *index)
 {
 	struct worker_inbox *in = &w->inbox;
@@ -147,17 +121,11 @@ static void
 worker_begin_drain(struct worker *w)
 {
 	struct timeval grace = { WORKER_SHUTDOWN_GRACE, 0 };
-	struct conn *c, *next;
 
-	if (w->draining)
+	if (w->env.draining)
 		return;
-	w->draining = 1;
 	evtimer_add(w->grace_ev, &grace);
-	for (c = TAILQ_FIRST(&w->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		conn_drain(c);
-	}
-	worker_conn_gone(w);
+	conn_drain_all(&w->env);
 }
 
 static void
@@ -165,7 +133,7 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	struct worker_inbox *in = &w->inbox;
-	struct worker_settings s;
+	struct conn_settings s;
 	struct index_ref *index = NULL, *old;
 	struct worker_fd *fds;
 	int update, shutdown;
@@ -186,7 +154,7 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&in->lock);
 
 	if (update) {
-		worker_apply(w, &s);
+		conn_env_apply(&w->env, &s);
 		if (index != NULL) {
 			old = w->index;
 			w->index = index;
@@ -195,78 +163,56 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	for (i = 0; i < nfds; i++) {
-		if (shutdown || w->draining) {
+		if (shutdown || w->env.draining) {
 			stats_connection_closed();
 			close(fds[i].fd);
-		} else
-			conn_new(w, &fds[i]);
+		} else if (fds[i].tls)
+			conn_tls_new(&w->env, fds[i].fd, &fds[i].peer);
+		else
+			conn_plain_new(&w->env, fds[i].fd, &fds[i].peer);
 	}
 	free(fds);
 	if (shutdown)
 		worker_begin_drain(w);
 }
 
-/* Cuts connections whose message has been arriving for too long. */
 static void
 worker_sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	struct conn *c;
-	time_t now = worker_now();
 
-	while ((c = TAILQ_FIRST(&w->partial)) != NULL &&
-	    now - c->msg_start >= (time_t)w->settings.read_timeout)
-		conn_read_timeout(c);
+	conn_sweep(&w->env);
 }
 
 static void
 worker_grace_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	struct conn *c;
-	size_t n = 0;
 
-	TAILQ_FOREACH(c, &w->conns, entry)
-		n++;
-	if (n > 0)
+	if (w->env.nconns > 0)
 		log_warnx("worker %u: closing %zu connections still busy "
-		    "after %d s", w->id, n, WORKER_SHUTDOWN_GRACE);
-	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_free(c, "shutdown grace period over");
-}
-
-void
-worker_conn_gone(struct worker *w)
-{
-	if (w->draining && TAILQ_EMPTY(&w->conns))
-		event_base_loopexit(w->base, NULL);
+		    "after %d s", w->id, w->env.nconns, WORKER_SHUTDOWN_GRACE);
+	conn_close_all(&w->env, "shutdown grace period over");
 }
 
 void
 worker_join(struct worker *w)
 {
-	struct conn *c;
 	size_t i;
 
 	pthread_join(w->thread, NULL);
-	while ((c = TAILQ_FIRST(&w->conns)) != NULL)
-		conn_free(c, "exit");
+	conn_env_free(&w->env);
 	for (i = 0; i < w->inbox.nfds; i++) {
 		stats_connection_closed();
 		close(w->inbox.fds[i].fd);
 	}
 	if (w->inbox.has_update && w->inbox.settings.tls_ctx != NULL)
 		SSL_CTX_free(w->inbox.settings.tls_ctx);
-	if (w->settings.tls_ctx != NULL)
-		SSL_CTX_free(w->settings.tls_ctx);
 	free(w->inbox.fds);
 	if (w->inbox.index != NULL)
 		index_ref_release(w->inbox.index);
 	index_ref_release(w->index);
 	request_ctx_free(&w->req);
-	buf_free(&w->hdr);
-	buf_free(&w->wbuf);
-	free(w->rbuf);
 	event_free(w->inbox_ev);
 	event_free(w->sweep_ev);
 	event_free(w->grace_ev);

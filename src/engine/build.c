@@ -10,16 +10,17 @@
 #include "build.h"
 #include "buf.h"
 #include "corpus.h"
-#include "engine.h"
+#include "hash.h"
+#include "index.h"
 #include "log.h"
 #include "streams.h"
 #include "tokenize.h"
+#include "words.h"
 #include "xmalloc.h"
 
 #define BUILD_TABLE_MIN		1024	/* first size of the hash tables */
 #define BUILD_NO_TERM		UINT32_MAX
 #define BUILD_INLINE		16	/* names this short stay in the term */
-#define BUILD_WORD_PAD		8	/* folded words are zero-padded to it */
 
 _Static_assert(TOKENIZE_TERM_MAX <= UINT8_MAX, "a name's length is a byte");
 
@@ -75,7 +76,7 @@ struct build {
 	uint64_t		*seen;		/* term + 1 << 32 | place */
 	size_t			 seen_mask;
 	size_t			*spot;		/* per term: where in seen */
-	struct build_words	 words;		/* build_add's */
+	struct words		 words;		/* build_add's */
 
 	struct timespec		 start;
 };
@@ -107,7 +108,7 @@ build_new(void)
 	buf_init(&b->text);
 	buf_init(&b->names);
 	streams_init(&b->streams);
-	build_words_init(&b->words);
+	words_init(&b->words);
 	return b;
 }
 
@@ -139,7 +140,7 @@ build_ids_grow(struct build *b)
 	for (doc = 0; doc < ix->ndocs; doc++) {
 		d = &ix->docs[doc];
 		build_ids_insert(ids, mask,
-		    index_hash(build_doc_id(b, doc), d->id_len), doc);
+		    hash_bytes(build_doc_id(b, doc), d->id_len), doc);
 	}
 	free(ix->ids);
 	ix->ids = ids;
@@ -153,7 +154,7 @@ build_ids_find(const struct build *b, const char *id, size_t len)
 	size_t i;
 	uint32_t doc;
 
-	for (i = index_hash(id, len) & ix->ids_mask;
+	for (i = hash_bytes(id, len) & ix->ids_mask;
 	    (doc = ix->ids[i]) != INDEX_NO_DOC; i = (i + 1) & ix->ids_mask) {
 		if (ix->docs[doc].id_len == len &&
 		    memcmp(build_doc_id(b, doc), id, len) == 0)
@@ -279,7 +280,7 @@ build_term_new(struct build *b, struct build_term *bt, const char *s,
 	b->ix->nterms++;
 }
 
-/* Finds or adds the term s, whose index_hash is hash; returns its slot. */
+/* Finds or adds the term s, whose hash_bytes is hash; returns its slot. */
 static uint32_t
 build_intern(struct build *b, const char *s, uint32_t len, uint32_t hash,
     size_t ntouched)
@@ -345,7 +346,7 @@ build_seen(struct build *b, uint32_t t, uint32_t n)
 static size_t
 build_count(struct build *b, const struct build_doc *bd)
 {
-	const struct build_word *w;
+	const struct word *w;
 	size_t i, n = 0;
 	uint32_t slot, at;
 
@@ -400,91 +401,6 @@ build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 	b->total_dl += bd->nwords;
 }
 
-void
-build_words_init(struct build_words *bw)
-{
-	memset(bw, 0, sizeof(*bw));
-	buf_init(&bw->terms);
-}
-
-void
-build_words_reset(struct build_words *bw)
-{
-	bw->n = 0;
-	buf_reset(&bw->terms);
-}
-
-void
-build_words_free(struct build_words *bw)
-{
-	free(bw->v);
-	buf_free(&bw->terms);
-	build_words_init(bw);
-}
-
-/*
- * Copies byte by byte: a memcpy of a few bytes just stored one at a time
- * stalls on store forwarding.  Pads with zeros for build_key_is.
- */
-static void
-build_words_push(struct build_words *bw, const struct tokenize *t,
-    uint32_t pos)
-{
-	struct build_word *w;
-	char *p;
-	size_t i;
-
-	if (bw->n == bw->cap) {
-		bw->cap = bw->cap ? bw->cap * 2 : 256;
-		bw->v = xreallocarray(bw->v, bw->cap, sizeof(*bw->v));
-	}
-	w = &bw->v[bw->n++];
-	w->hash = index_hash(t->term, t->term_len);
-	w->len = (uint32_t)t->term_len;
-	w->off = (uint32_t)bw->terms.len;
-	w->pos = pos;
-	buf_reserve(&bw->terms, t->term_len + BUILD_WORD_PAD);
-	p = bw->terms.data + bw->terms.len;
-	for (i = 0; i < t->term_len; i++)
-		p[i] = t->term[i];
-	for (; i == 0 || i % BUILD_WORD_PAD != 0; i++)
-		p[i] = '\0';
-	bw->terms.len += i;
-}
-
-/* Tokenizes one field from position pos; returns the next position. */
-static uint32_t
-build_words_field(struct build_words *bw, const char *s, size_t len,
-    uint32_t pos)
-{
-	struct tokenize t;
-
-	tokenize_init(&t, s, len);
-	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
-		build_words_push(bw, &t, pos++);
-	return pos;
-}
-
-/*
- * Title words come first; a gap of one position keeps phrases from
- * running from the title into the text.
- */
-size_t
-build_words_add(struct build_words *bw, const char *title, size_t title_len,
-    const char *text, size_t text_len)
-{
-	size_t first = bw->n;
-	uint32_t pos = 0;
-
-	if (title != NULL) {
-		pos = build_words_field(bw, title, title_len, 0);
-		if (pos > 0)
-			pos++;
-	}
-	build_words_field(bw, text, text_len, pos);
-	return bw->n - first;
-}
-
 int
 build_add_doc(struct build *b, const struct build_doc *bd, uint32_t *dup)
 {
@@ -499,7 +415,7 @@ build_add_doc(struct build *b, const struct build_doc *bd, uint32_t *dup)
 		build_ids_grow(b);
 	doc = build_add_record(b, bd);
 	build_ids_insert(b->ix->ids, b->ix->ids_mask,
-	    index_hash(bd->id, bd->id_len), doc);
+	    hash_bytes(bd->id, bd->id_len), doc);
 	build_index_doc(b, bd, doc);
 	return 0;
 }
@@ -509,7 +425,7 @@ build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
 {
 	struct build_doc bd;
 
-	build_words_reset(&b->words);
+	words_reset(&b->words);
 	memset(&bd, 0, sizeof(bd));
 	bd.id = cd->id;
 	bd.id_len = cd->id_len;
@@ -519,7 +435,7 @@ build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
 	bd.text_len = cd->text_len;
 	bd.extra = cd->extra.data;
 	bd.extra_len = cd->extra.len;
-	bd.nwords = build_words_add(&b->words, cd->title, cd->title_len,
+	bd.nwords = words_add(&b->words, cd->title, cd->title_len,
 	    cd->text, cd->text_len);
 	bd.words = b->words.v;
 	bd.terms = b->words.terms.data;
@@ -696,6 +612,6 @@ build_free(struct build *b)
 	free(b->sorted);
 	free(b->seen);
 	free(b->spot);
-	build_words_free(&b->words);
+	words_free(&b->words);
 	free(b);
 }

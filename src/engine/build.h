@@ -3,9 +3,9 @@
  * everything until build_finish hands the finished index over (and frees
  * the builder), or build_free throws it all away.
  *
- * A document's words can be found ahead of the builder, in another thread:
- * build_words_add tokenizes it into a struct build_words, and
- * build_add_doc adds it with those words.  build_add does both.
+ * A document's words can be found ahead of the builder, in another thread
+ * (words.h): build_add_doc adds a document with its words, build_add finds
+ * them itself.
  */
 #ifndef SEARCHD_BUILD_H
 #define SEARCHD_BUILD_H
@@ -13,32 +13,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "words.h"
 
 struct build;
 struct corpus_doc;
 struct index;
 
-/* One word: its folded form is len bytes at off in its build_words. */
-struct build_word {
-	uint32_t	hash;		/* index_hash of the folded form */
-	uint32_t	len;
-	uint32_t	off;
-	uint32_t	pos;
-};
-
-/* Words of one or more documents, owned by whoever tokenizes them. */
-struct build_words {
-	struct build_word	*v;
-	size_t			 n;
-	size_t			 cap;
-	struct buf		 terms;		/* folded forms, zero-padded */
-};
-
 /*
  * A document to add.  The strings need not end in a NUL; title is NULL
  * when the line had none.  words and terms are its words, as
- * build_words_add gave them (the builder reads the padding too).
+ * words_add gave them (the builder reads the padding too).
  */
 struct build_doc {
 	const char		*id;
@@ -49,7 +33,7 @@ struct build_doc {
 	size_t			 text_len;
 	const char		*extra;
 	size_t			 extra_len;
-	const struct build_word	*words;
+	const struct word	*words;
 	size_t			 nwords;
 	const char		*terms;
 };
@@ -65,12 +49,5 @@ int		 build_add_doc(struct build *, const struct build_doc *,
 		    uint32_t *dup);
 struct index	*build_finish(struct build *);
 void		 build_free(struct build *);
-
-void		 build_words_init(struct build_words *);
-void		 build_words_reset(struct build_words *);
-void		 build_words_free(struct build_words *);
-/* Appends a document's words; returns how many. */
-size_t		 build_words_add(struct build_words *, const char *title,
-		    size_t title_len, const char *text, size_t text_len);
 
 #endif

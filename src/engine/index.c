@@ -1,160 +1,12 @@
-/* index.c: loading, looking up and searching an index; see index.h. */
+/* index.c: see index.h. */
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "build.h"
-#include "corpus.h"
-#include "engine.h"
-#include "load.h"
-#include "log.h"
-#include "match.h"
-#include "topk.h"
-#include "xmalloc.h"
-
-/* Where each document came from, to report duplicate ids. */
-struct index_origin {
-	uint32_t	*file;
-	uint64_t	*line;
-	size_t		 n;
-	size_t		 cap;
-};
-
-static void
-index_origin_add(struct index_origin *o, uint32_t file, uint64_t line)
-{
-	if (o->n == o->cap) {
-		o->cap = o->cap ? o->cap * 2 : 1024;
-		o->file = xreallocarray(o->file, o->cap, sizeof(*o->file));
-		o->line = xreallocarray(o->line, o->cap, sizeof(*o->line));
-	}
-	o->file[o->n] = file;
-	o->line[o->n++] = line;
-}
-
-static void
-index_origin_free(struct index_origin *o)
-{
-	free(o->file);
-	free(o->line);
-}
-
-static void
-index_dup_error(const struct build_doc *bd, uint32_t dup,
-    const struct index_origin *o, const char *const *paths, uint32_t file,
-    char *reason, size_t len)
-{
-	struct buf id;
-
-	if (dup == INDEX_NO_DOC) {
-		snprintf(reason, len, "too many documents");
-		return;
-	}
-	buf_init(&id);
-	buf_json_string(&id, bd->id, bd->id_len);
-	buf_addc(&id, '\0');
-	if (o->file[dup] == file)
-		snprintf(reason, len, "duplicate id %s (first on line %llu)",
-		    id.data, (unsigned long long)o->line[dup]);
-	else
-		snprintf(reason, len, "duplicate id %s (first on %s:%llu)",
-		    id.data, paths[o->file[dup]],
-		    (unsigned long long)o->line[dup]);
-	buf_free(&id);
-}
-
-/* Adds a batch's documents; returns -1 with the first error in it. */
-static int
-index_load_batch(struct build *b, struct index_origin *o,
-    const char *const *paths, const struct load_batch *lb, char *err,
-    size_t errlen)
-{
-	const struct load_doc *ld;
-	char reason[512];
-	uint32_t dup;
-	size_t i;
-
-	for (i = 0; i < lb->ndocs; i++) {
-		ld = &lb->docs[i];
-		if (build_add_doc(b, &ld->bd, &dup) == -1) {
-			index_dup_error(&ld->bd, dup, o, paths, ld->file,
-			    reason, sizeof(reason));
-			snprintf(err, errlen, "%s:%llu: %s", paths[ld->file],
-			    (unsigned long long)ld->line, reason);
-			return -1;
-		}
-		index_origin_add(o, ld->file, ld->line);
-	}
-	if (lb->err != NULL) {
-		snprintf(err, errlen, "%s", lb->err);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Another thread reads, parses and tokenizes while this one builds; the
- * first error in file order stops both, as if one thread did it all.
- */
-struct index *
-index_load(const char *const *paths, size_t npaths, char *err,
-    size_t errlen)
-{
-	struct index_origin o;
-	struct load *l;
-	struct load_batch *lb;
-	struct build *b;
-	int rc = 0;
-
-	memset(&o, 0, sizeof(o));
-	b = build_new();
-	l = load_start(paths, npaths);
-	while (rc == 0 && (lb = load_next(l)) != NULL) {
-		rc = index_load_batch(b, &o, paths, lb, err, errlen);
-		load_done(l, lb);
-	}
-	load_free(l);
-	index_origin_free(&o);
-	if (rc == -1) {
-		build_free(b);
-		return NULL;
-	}
-	return build_finish(b);
-}
-
-struct index *
-index_builtin(void)
-{
-	static const struct {
-		const char	*id;
-		const char	*text;
-	} docs[] = {
-		{ "morpheus", "Follow the white rabbit. \xf0\x9f\x90\xb0" },
-		{ "ring", "In the caves beneath the Misty Mountains. "
-		    "\xf0\x9f\x92\x8d" },
-		{ "\xf0\x9f\x90\xb6",
-		    "\xf0\x9f\x90\xbe Playing ball! \xf0\x9f\x8f\x90" },
-	};
-	struct corpus_doc cd;
-	struct build *b;
-	size_t i;
-	uint32_t dup;
-
-	b = build_new();
-	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
-		memset(&cd, 0, sizeof(cd));
-		buf_init(&cd.extra);
-		cd.id = docs[i].id;
-		cd.id_len = strlen(docs[i].id);
-		cd.text = docs[i].text;
-		cd.text_len = strlen(docs[i].text);
-		if (build_add(b, &cd, &dup) == -1)
-			fatalx("builtin corpus: duplicate id");
-	}
-	return build_finish(b);
-}
+#include "hash.h"
+#include "index.h"
 
 void
 index_free(struct index *ix)
@@ -214,28 +66,14 @@ index_doc_text(const struct index *ix, uint32_t doc, size_t *len)
 	return d.text;
 }
 
-/* FNV-1a, folded to 32 bits: ids and terms are short. */
 uint32_t
-index_hash(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return (uint32_t)(h ^ (h >> 32));
-}
-
-uint32_t
-index_find_id(const struct index *ix, const char *id, size_t len)
+index_doc_by_id(const struct index *ix, const char *id, size_t len)
 {
 	const struct index_docrec *d;
 	size_t i;
 	uint32_t doc;
 
-	for (i = index_hash(id, len) & ix->ids_mask;
+	for (i = hash_bytes(id, len) & ix->ids_mask;
 	    (doc = ix->ids[i]) != INDEX_NO_DOC; i = (i + 1) & ix->ids_mask) {
 		d = &ix->docs[doc];
 		if (d->id_len == len && memcmp(ix->text + d->off, id, len) == 0)
@@ -297,57 +135,4 @@ double
 index_idf(const struct index *ix, uint32_t df)
 {
 	return log(1 + (ix->ndocs - df + 0.5) / (df + 0.5));
-}
-
-/* Runs the full-text part, leaving out the document matched by id. */
-static uint64_t
-index_run(const struct index *ix, const struct query *q, uint32_t id_doc,
-    struct topk *tk, double *id_score)
-{
-	struct match_run *r;
-	uint64_t n = 0;
-	uint32_t doc;
-
-	r = match_run_new(ix, q);
-	for (doc = match_run_next(r, 0); doc != POSTINGS_END;
-	    doc = match_run_next(r, doc + 1)) {
-		if (doc == id_doc) {
-			*id_score = match_run_score(r);
-			continue;
-		}
-		n++;
-		topk_push(tk, doc, match_run_score(r));
-	}
-	match_run_free(r);
-	return n;
-}
-
-size_t
-index_search(const struct index *ix, const char *value, size_t value_len,
-    const struct query *q, size_t offset, size_t limit,
-    struct index_hit *hits, uint64_t *total)
-{
-	struct topk tk;
-	struct index_hit id_hit;
-	size_t k, i, n = 0;
-
-	id_hit.doc = value != NULL ?
-	    index_find_id(ix, value, value_len) : INDEX_NO_DOC;
-	id_hit.score = 0;
-	k = offset > ix->ndocs ? ix->ndocs : offset;
-	k += limit > ix->ndocs ? ix->ndocs : limit;
-	topk_init(&tk, k < ix->ndocs ? k : ix->ndocs);
-	*total = index_run(ix, q, id_hit.doc, &tk, &id_hit.score);
-	topk_sort(&tk);
-	if (id_hit.doc != INDEX_NO_DOC) {
-		(*total)++;
-		if (offset == 0 && limit > 0)
-			hits[n++] = id_hit;
-		else if (offset > 0)
-			offset--;
-	}
-	for (i = offset; i < tk.n && n < limit; i++)
-		hits[n++] = tk.hits[i];
-	topk_free(&tk);
-	return n;
 }

@@ -1,13 +1,11 @@
 /*
- * index.h: the in-memory full-text index and its queries.
+ * index.h: a built index and the read-only accessors every part of the
+ * engine above it uses: documents, the id table, the dictionary, idf.
  *
- * An index is built once per load (index_load or index_builtin) and is then
- * read-only: any number of threads may search it at once without locks.
- * Whoever built it frees it with index_free once no thread uses it any more
- * (the daemon counts references; the index itself does not).
- *
- * The index knows nothing of the wire protocol or of JSON replies: it
- * returns document numbers and scores, and the caller renders them.
+ * An index is made by the builder (build.h) and is then read-only: any
+ * number of threads may read it at once without locks.  Whoever built it
+ * frees it with index_free once no thread uses it any more (the daemon
+ * counts references; the index itself does not).
  */
 #ifndef SEARCHD_INDEX_H
 #define SEARCHD_INDEX_H
@@ -15,13 +13,55 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "postings.h"
 
-#define INDEX_LIMIT_MAX		1000	/* most hits one query may ask for */
-#define INDEX_LIMIT_DEFAULT	10
+/* Okapi BM25 as Lucene, FTS5 and Xapian ship it by default. */
+#define INDEX_BM25_K1		1.2
+#define INDEX_BM25_B		0.75
 
-struct index;
-struct query;
+#define INDEX_NO_TITLE		UINT32_MAX	/* title_len of a doc without */
+#define INDEX_NO_DOC		UINT32_MAX	/* empty slot of the id table */
+#define INDEX_DOCS_MAX		(UINT32_MAX - 1)
+
+/*
+ * One document.  Its id, title (if any), text and extra members follow
+ * each other at off in the text arena, each ending in a NUL.
+ */
+struct index_docrec {
+	uint64_t	off;
+	uint32_t	id_len;
+	uint32_t	title_len;
+	uint32_t	text_len;
+	uint32_t	extra_len;
+};
+
+/* One term of the dictionary, which is sorted by name. */
+struct index_term {
+	uint64_t	name_off;
+	uint32_t	name_len;
+	struct postings	postings;
+};
+
+/* Everything is allocated by build_finish and freed by index_free. */
+struct index {
+	struct index_docrec	*docs;
+	uint32_t		 ndocs;
+	char			*text;
+	size_t			 text_len;
+	/* Per document, BM25's k1 * (1 - b + b * dl / avgdl). */
+	double			*norms;
+	/* Open addressing on the ids: document numbers or INDEX_NO_DOC. */
+	uint32_t		*ids;
+	size_t			 ids_mask;
+	struct index_term	*terms;
+	uint32_t		 nterms;
+	char			*names;
+	size_t			 names_len;
+	struct postings_arena	 postings;
+	uint64_t		 npostings;
+	size_t			 memory;
+	double			 build_seconds;
+};
 
 struct index_info {
 	uint32_t	ndocs;
@@ -47,49 +87,21 @@ struct index_doc {
 	size_t		 extra_len;
 };
 
+/* A document and its score, as searches and their top-k heaps keep them. */
 struct index_hit {
 	uint32_t	doc;
 	double		score;
 };
 
-/*
- * Loads JSON Lines files, in order.  On failure returns NULL and writes
- * "FILE:LINE: reason" (or "FILE: reason" for an unreadable file) into err.
- */
-struct index	*index_load(const char *const *paths, size_t npaths,
-		    char *err, size_t errlen);
-/* The tutorial's three documents: "morpheus", "ring" and the dog emoji. */
-struct index	*index_builtin(void);
 void		 index_free(struct index *);
 void		 index_info(const struct index *, struct index_info *);
 void		 index_doc(const struct index *, uint32_t, struct index_doc *);
-
-/*
- * Parses a query: words (AND), OR, -word, "a phrase", word*.  Returns NULL
- * and writes the reason into err for a malformed query (unbalanced quote, a
- * lone "-", a bare "*", ...).  A query with no words parses and matches
- * nothing.
- */
-struct query	*query_parse(const char *, size_t, char *err, size_t errlen);
-void		 query_free(struct query *);
-
-/*
- * Runs a search for value: a document whose id equals value exactly comes
- * first, then the full-text matches of q (which may be NULL when value did
- * not parse) best first, BM25 ranked, ties in corpus order.  Writes at most
- * limit hits after skipping offset into hits; returns how many were written
- * and sets *total to the number of matching documents.
- */
-size_t		 index_search(const struct index *, const char *value,
-		    size_t value_len, const struct query *q, size_t offset,
-		    size_t limit, struct index_hit *hits, uint64_t *total);
-
-/*
- * Appends to out a short plain-text window of the document's text around
- * its first match of q, matched words marked with "[" and "]".  Not JSON
- * escaped.  With q NULL or no match, the start of the text.
- */
-void		 index_snippet(const struct index *, const struct query *,
-		    uint32_t doc, struct buf *out);
+const char	*index_doc_text(const struct index *, uint32_t, size_t *);
+/* The document with this id, or INDEX_NO_DOC. */
+uint32_t	 index_doc_by_id(const struct index *, const char *, size_t);
+/* The range [*lo, *hi) of terms equal to, or starting with, a string. */
+void		 index_term_range(const struct index *, const char *, size_t,
+		    int prefix, uint32_t *lo, uint32_t *hi);
+double		 index_idf(const struct index *, uint32_t df);
 
 #endif

@@ -96,8 +96,8 @@ load_batch_reset(struct load_batch *lb)
 	buf_trim(&lb->fields, 4 * LOAD_BATCH_BYTES);
 	buf_reset(&lb->fields);
 	if (lb->words.cap * sizeof(*lb->words.v) > 4 * LOAD_BATCH_BYTES)
-		build_words_free(&lb->words);
-	build_words_reset(&lb->words);
+		words_free(&lb->words);
+	words_reset(&lb->words);
 	buf_trim(&lb->words.terms, 4 * LOAD_BATCH_BYTES);
 	buf_reset(&lb->words.terms);
 }
@@ -138,7 +138,7 @@ load_batch_add(struct load_batch *lb, const struct corpus_doc *cd,
 	buf_add(&lb->fields, cd->title, cd->title_len);
 	buf_add(&lb->fields, cd->text, cd->text_len);
 	buf_add(&lb->fields, cd->extra.data, cd->extra.len);
-	bd->nwords = build_words_add(&lb->words, cd->title, cd->title_len,
+	bd->nwords = words_add(&lb->words, cd->title, cd->title_len,
 	    cd->text, cd->text_len);
 }
 
@@ -254,7 +254,7 @@ load_start(const char *const *paths, size_t npaths)
 	buf_init(&l->err);
 	for (i = 0; i < LOAD_BATCHES; i++) {
 		buf_init(&l->batches[i].fields);
-		build_words_init(&l->batches[i].words);
+		words_init(&l->batches[i].words);
 	}
 	load_spawn(l);
 	return l;
@@ -312,7 +312,7 @@ load_free(struct load *l)
 	for (i = 0; i < LOAD_BATCHES; i++) {
 		free(l->batches[i].docs);
 		buf_free(&l->batches[i].fields);
-		build_words_free(&l->batches[i].words);
+		words_free(&l->batches[i].words);
 	}
 	buf_free(&l->err);
 	free(l);

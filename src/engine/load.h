@@ -43,7 +43,7 @@ struct load_batch {
 	size_t			 ndocs;
 	size_t			 docs_cap;
 	struct buf		 fields;	/* id, title, text, extra */
-	struct build_words	 words;
+	struct words		 words;
 	int			 last;
 	const char		*err;		/* "FILE[:LINE]: reason" */
 };

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "arena.h"
-#include "engine.h"
+#include "index.h"
 #include "match.h"
 #include "query.h"
 #include "xmalloc.h"

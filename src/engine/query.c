@@ -1,4 +1,4 @@
-/* query.c: query_parse and query_free from index.h; see query.h. */
+/* query.c: see query.h. */
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,7 +14,6 @@
 #include <stddef.h>
 
 #include "arena.h"
-#include "index.h"
 
 enum query_type {
 	QUERY_TERM,		/* term, or every term starting with it */
@@ -51,7 +50,15 @@ struct query {
 	char			  first[QUERY_FIRST_BLOCK];
 };
 
+/*
+ * Parses a query: words (AND), OR, -word, "a phrase", word*.  Returns NULL
+ * and writes the reason into err for a malformed query (unbalanced quote, a
+ * lone "-", a bare "*", ...).  A query with no words parses and matches
+ * nothing.
+ */
+struct query	*query_parse(const char *, size_t, char *err, size_t errlen);
+void		 query_free(struct query *);
 /* Whether a folded word matches one of the query's positive terms. */
-int	query_matches_term(const struct query *, const char *, size_t);
+int		 query_matches_term(const struct query *, const char *, size_t);
 
 #endif

@@ -1,10 +1,12 @@
-/* snippet.c: index_snippet from index.h. */
+/* snippet.c: see snippet.h. */
 
 #include <string.h>
 
-#include "engine.h"
+#include "index.h"
 #include "query.h"
+#include "snippet.h"
 #include "tokenize.h"
+#include "utf8.h"
 
 #define SNIPPET_BYTES		160	/* of text in the window */
 #define SNIPPET_CONTEXT		5	/* words kept before the first match */
@@ -38,15 +40,6 @@ snippet_start(const struct query *q, const char *text, size_t len)
 	return 0;
 }
 
-/* Backs off to the start of a UTF-8 character. */
-static size_t
-snippet_boundary(const char *text, size_t off)
-{
-	while (off > 0 && ((unsigned char)text[off] & 0xc0) == 0x80)
-		off--;
-	return off;
-}
-
 /*
  * Nothing to mark: the start of the text, cut after the last space that
  * fits, without running the tokenizer over it.
@@ -63,13 +56,13 @@ snippet_head(const char *text, size_t len, struct buf *out)
 	}
 	space = memrchr(text, ' ', SNIPPET_BYTES);
 	cut = space != NULL ? (size_t)(space - text) :
-	    snippet_boundary(text, SNIPPET_BYTES);
+	    utf8_clip(text, len, SNIPPET_BYTES);
 	buf_add(out, text, cut);
 	buf_adds(out, SNIPPET_ELLIPSIS);
 }
 
 void
-index_snippet(const struct index *ix, const struct query *q, uint32_t doc,
+snippet_write(const struct index *ix, const struct query *q, uint32_t doc,
     struct buf *out)
 {
 	struct tokenize t;
@@ -107,7 +100,7 @@ index_snippet(const struct index *ix, const struct query *q, uint32_t doc,
 		return;
 	}
 	if (pos == ws) {
-		pos = snippet_boundary(text, limit);
+		pos = utf8_clip(text, len, limit);
 		buf_add(out, text + ws, pos - ws);
 	}
 	buf_adds(out, SNIPPET_ELLIPSIS);

@@ -115,7 +115,7 @@ tokenize_cut(const char *s, size_t len, size_t max)
 	return max;
 }
 
-int
+static int
 tokenize_fold(const char *s, size_t len, char *out, size_t outsize)
 {
 	utf8proc_uint8_t *mapped;

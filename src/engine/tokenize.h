@@ -33,7 +33,5 @@ struct tokenize {
 void	tokenize_init(struct tokenize *, const char *, size_t);
 /* Returns 1 for a word, 0 at the end, -1 on invalid UTF-8. */
 int	tokenize_next(struct tokenize *);
-/* Folds any UTF-8 string as a word would be; returns its length or -1. */
-int	tokenize_fold(const char *, size_t, char *, size_t);
 
 #endif

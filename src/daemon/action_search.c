@@ -1,13 +1,14 @@
 /*
- * search.c: the "search" action: reads value, limit and offset, runs the
- * query on the worker's index and renders the hits as the reply.
+ * action_search.c: the "search" action: reads value, limit and offset,
+ * runs the query on the worker's index and renders the hits as the reply.
  */
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
+#include "action.h"
 #include "elapsed.h"
-#include "index.h"
+#include "engine.h"
 #include "request.h"
 
 /* An optional integer member in [0, max]; -1 (error answered) if bad. */
@@ -59,7 +60,7 @@ search_hit(struct request_ctx *ctx, const struct query *q,
 	buf_json_key(b, "snippet");
 	buf_reset(&ctx->scratch);
 	/* A hit by id alone matched no word: its snippet is the text's start. */
-	index_snippet(ctx->index, hit->score > 0 ? q : NULL, hit->doc,
+	snippet_write(ctx->index, hit->score > 0 ? q : NULL, hit->doc,
 	    &ctx->scratch);
 	buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
 	if (doc.extra != NULL) {
@@ -96,7 +97,7 @@ search_result(struct request_ctx *ctx, const char *value, size_t len,
 }
 
 void
-search_answer(struct request_ctx *ctx, const struct request_args *a,
+action_search(struct request_ctx *ctx, const struct request_args *a,
     struct reply *r)
 {
 	struct query *q;
@@ -113,8 +114,8 @@ search_answer(struct request_ctx *ctx, const struct request_args *a,
 		    "search needs a string \"value\"", r);
 		return;
 	}
-	if (search_int(ctx, &a->limit, "limit", INDEX_LIMIT_DEFAULT,
-	    INDEX_LIMIT_MAX, &limit, r) == -1 ||
+	if (search_int(ctx, &a->limit, "limit", SEARCH_LIMIT_DEFAULT,
+	    SEARCH_LIMIT_MAX, &limit, r) == -1 ||
 	    search_int(ctx, &a->offset, "offset", 0, REQUEST_OFFSET_MAX,
 	    &offset, r) == -1)
 		return;
@@ -126,7 +127,7 @@ search_answer(struct request_ctx *ctx, const struct request_args *a,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	q = query_parse(value, len, why, sizeof(why));
-	n = index_search(ctx->index, value, len, q, (size_t)offset,
+	n = search_run(ctx->index, value, len, q, (size_t)offset,
 	    (size_t)limit, ctx->hits, &total);
 	if (q == NULL && total == 0) {
 		request_errorf(ctx, r, "bad_query", "%s", why);

@@ -1,0 +1,92 @@
+/* words.c: see words.h. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "tokenize.h"
+#include "words.h"
+#include "xmalloc.h"
+
+void
+words_init(struct words *w)
+{
+	memset(w, 0, sizeof(*w));
+	buf_init(&w->terms);
+}
+
+void
+words_reset(struct words *w)
+{
+	w->n = 0;
+	buf_reset(&w->terms);
+}
+
+void
+words_free(struct words *w)
+{
+	free(w->v);
+	buf_free(&w->terms);
+	words_init(w);
+}
+
+/*
+ * Copies byte by byte: a memcpy of a few bytes just stored one at a time
+ * stalls on store forwarding.  Pads with zeros for the builder's compare.
+ */
+static void
+words_push(struct words *w, const struct tokenize *t, uint32_t pos)
+{
+	struct word *wd;
+	char *p;
+	size_t i;
+
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 256;
+		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
+	}
+	wd = &w->v[w->n++];
+	wd->hash = hash_bytes(t->term, t->term_len);
+	wd->len = (uint32_t)t->term_len;
+	wd->off = (uint32_t)w->terms.len;
+	wd->pos = pos;
+	buf_reserve(&w->terms, t->term_len + WORDS_PAD);
+	p = w->terms.data + w->terms.len;
+	for (i = 0; i < t->term_len; i++)
+		p[i] = t->term[i];
+	for (; i == 0 || i % WORDS_PAD != 0; i++)
+		p[i] = '\0';
+	w->terms.len += i;
+}
+
+/* Tokenizes one field from position pos; returns the next position. */
+static uint32_t
+words_field(struct words *w, const char *s, size_t len, uint32_t pos)
+{
+	struct tokenize t;
+
+	tokenize_init(&t, s, len);
+	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
+		words_push(w, &t, pos++);
+	return pos;
+}
+
+/*
+ * Title words come first; a gap of one position keeps phrases from
+ * running from the title into the text.
+ */
+size_t
+words_add(struct words *w, const char *title, size_t title_len,
+    const char *text, size_t text_len)
+{
+	size_t first = w->n;
+	uint32_t pos = 0;
+
+	if (title != NULL) {
+		pos = words_field(w, title, title_len, 0);
+		if (pos > 0)
+			pos++;
+	}
+	words_field(w, text, text_len, pos);
+	return w->n - first;
+}

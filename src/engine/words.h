@@ -1,0 +1,44 @@
+/*
+ * words.h: a document's words, found before it is added to a builder.
+ * Tokenizing is the part of indexing that needs no shared state, so the
+ * corpus reader does it in its own thread (load.c) and the builder only
+ * interns what it is given.
+ */
+#ifndef SEARCHD_WORDS_H
+#define SEARCHD_WORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* Folded forms are zero-padded to this, to be compared a word at a time. */
+#define WORDS_PAD	8
+
+/* One word: its folded form is len bytes at off in its words' terms. */
+struct word {
+	uint32_t	hash;		/* hash_bytes of the folded form */
+	uint32_t	len;
+	uint32_t	off;
+	uint32_t	pos;
+};
+
+/* Words of one or more documents, owned by whoever tokenizes them. */
+struct words {
+	struct word	*v;
+	size_t		 n;
+	size_t		 cap;
+	struct buf	 terms;		/* folded forms, zero-padded */
+};
+
+void	words_init(struct words *);
+void	words_reset(struct words *);
+void	words_free(struct words *);
+/*
+ * Appends a document's words, the title's (NULL: none) before the text's,
+ * and returns how many.
+ */
+size_t	words_add(struct words *, const char *title, size_t title_len,
+	    const char *text, size_t text_len);
+
+#endif
