@@ -89,7 +89,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("arena");
-	TCase *tc = tcase_create("arena");
+	TCase *tc = check_tcase("arena");
 
 	tcase_add_test(tc, test_first_block);
 	tcase_add_test(tc, test_heap_blocks);

@@ -145,7 +145,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("bm25");
-	TCase *tc = tcase_create("bm25");
+	TCase *tc = check_tcase("bm25");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_single_term);

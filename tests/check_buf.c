@@ -197,7 +197,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("buf");
-	TCase *tc = tcase_create("buf");
+	TCase *tc = check_tcase("buf");
 
 	tcase_add_test(tc, test_string_escapes);
 	tcase_add_test(tc, test_string_escapes_random);

@@ -233,7 +233,7 @@ static Suite *
 config_suite(void)
 {
 	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("parse");
+	TCase *tc = check_tcase("parse");
 
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_key);

@@ -251,7 +251,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("corpus");
-	TCase *tc = tcase_create("corpus");
+	TCase *tc = check_tcase("corpus");
 
 	tcase_add_test(tc, test_fields);
 	tcase_add_test(tc, test_extra);

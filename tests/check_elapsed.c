@@ -22,7 +22,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("elapsed");
-	TCase *tc = tcase_create("elapsed");
+	TCase *tc = check_tcase("elapsed");
 
 	tcase_add_test(tc, test_elapsed);
 	suite_add_tcase(s, tc);

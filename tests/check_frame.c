@@ -449,7 +449,7 @@ static Suite *
 frame_suite(void)
 {
 	Suite *s = suite_create("frame");
-	TCase *tc = tcase_create("decode");
+	TCase *tc = check_tcase("decode");
 
 	tcase_add_test(tc, test_tutorial_request);
 	tcase_add_test(tc, test_every_split_point);
@@ -460,7 +460,7 @@ frame_suite(void)
 	tcase_add_test(tc, test_content_at_limit);
 	tcase_add_test(tc, test_soft_errors);
 	suite_add_tcase(s, tc);
-	tc = tcase_create("encode");
+	tc = check_tcase("encode");
 	tcase_add_test(tc, test_encode_tutorial_reply);
 	tcase_add_test(tc, test_encode_id);
 	tcase_add_test(tc, test_encode_too_large);

@@ -434,8 +434,8 @@ int
 main(void)
 {
 	Suite *s = suite_create("index");
-	TCase *tc = tcase_create("index");
-	TCase *tl = tcase_create("load");
+	TCase *tc = check_tcase("index");
+	TCase *tl = check_tcase("load");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_exact_id_first);

@@ -238,7 +238,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("jscan");
-	TCase *tc = tcase_create("jscan");
+	TCase *tc = check_tcase("jscan");
 
 	tcase_add_loop_test(tc, test_cases, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_depth);

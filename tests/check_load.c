@@ -405,7 +405,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("load");
-	TCase *tc = tcase_create("load");
+	TCase *tc = check_tcase("load");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_bad_line, 0, 2);

@@ -359,7 +359,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("postings");
-	TCase *tc = tcase_create("postings");
+	TCase *tc = check_tcase("postings");
 
 	tcase_add_test(tc, test_varint_edges);
 	tcase_add_test(tc, test_varint_random);

@@ -180,7 +180,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("query");
-	TCase *tc = tcase_create("query");
+	TCase *tc = check_tcase("query");
 
 	tcase_add_test(tc, test_words);
 	tcase_add_test(tc, test_or_precedence);

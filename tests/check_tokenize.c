@@ -169,7 +169,7 @@ int
 main(void)
 {
 	Suite *s = suite_create("tokenize");
-	TCase *tc = tcase_create("tokenize");
+	TCase *tc = check_tcase("tokenize");
 
 	tcase_add_test(tc, test_ascii);
 	tcase_add_test(tc, test_digits);

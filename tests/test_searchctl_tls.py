@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -536,6 +537,67 @@ class ServerTLSTest(TLSBase):
             for s in socks:
                 s.close()
         self.assertEqual(self.d.proc.poll(), None)
+
+
+@unittest.skipIf(OPENSSL is None, NO_OPENSSL)
+class TLSReloadTest(TLSBase):
+    """SIGHUP replaces the certificate, and a bad one keeps the old."""
+
+    def setUp(self):
+        self.c = certs()
+        self.d = harness.Searchd(
+            config=tls_config(self.c.server, self.c.server_key),
+            listen=("127.0.0.1:0", "127.0.0.1:0 tls"))
+        tls, plain = tls_addrs(self.d)
+        self.tls_addr, self.plain_addr = tls[0], plain[0]
+
+    def tearDown(self):
+        self.d.close()
+
+    def served_cert(self):
+        """The DER certificate the TLS listener presents now."""
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with ctx.wrap_socket(self.d.connect(addr=self.tls_addr)) as s:
+            return s.getpeercert(binary_form=True)
+
+    def stats(self):
+        with self.d.connect(addr=self.plain_addr) as s:
+            return harness.request(s, {"action": "stats"})[1]["stats"]
+
+    def reload(self, cert, key, expect):
+        with open(self.d.conf, "w") as f:
+            f.write("listen %s\nlisten %s tls\n" % (self.plain_addr,
+                                                     self.tls_addr))
+            f.write(tls_config(cert, key))
+        mark = self.d.log_count()
+        self.d.signal(signal.SIGHUP)
+        self.d.wait_log(expect, start=mark)
+        self.d.wait_log(r"reload: new index in service", start=mark)
+
+    def pem_to_der(self, path):
+        with open(path) as f:
+            return ssl.PEM_cert_to_DER_cert(f.read())
+
+    def test_certificate_replaced_and_bad_one_kept(self):
+        self.assertEqual(self.served_cert(), self.pem_to_der(self.c.server))
+        self.reload(self.c.other, self.c.other_key,
+                    r"reload: TLS certificate and key reloaded")
+        self.assertEqual(self.served_cert(), self.pem_to_der(self.c.other))
+        st = self.stats()
+        self.assertEqual((st["reloads"], st["reload_failures"]), (1, 0))
+
+        # A key that is not the certificate's: the reload fails once, as
+        # one failure and no success, and the listener keeps serving the
+        # certificate it had.
+        self.reload(self.c.server, self.c.other_key,
+                    r"reload: TLS: .*keeping the current certificate")
+        self.assertEqual(self.served_cert(), self.pem_to_der(self.c.other))
+        st = self.stats()
+        self.assertEqual((st["reloads"], st["reload_failures"]), (1, 1))
+        self.assertTrue(st["last_reload_error"].startswith("TLS: "),
+                        st["last_reload_error"])
 
 
 if __name__ == "__main__":

@@ -54,7 +54,10 @@ void	buf_json_string(struct buf *, const char *, size_t);
 void	buf_json_key(struct buf *, const char *);
 void	buf_json_int(struct buf *, int64_t);
 void	buf_json_uint(struct buf *, uint64_t);
-/* A finite double, shortest form that reads back exactly. */
+/*
+ * A finite double to 15 significant digits, as printf's "%.15g" (not the
+ * shortest form that reads back exactly; see buf.c).
+ */
 void	buf_json_double(struct buf *, double);
 
 #endif

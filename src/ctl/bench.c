@@ -164,19 +164,6 @@ bench_cause(struct bench *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *
-bench_connect_cause(int error)
-{
-	switch (error) {
-	case ECONNREFUSED:
-		return "connection refused (is searchd running?)";
-	case ENOENT:
-		return "no such socket (is searchd running?)";
-	default:
-		return strerror(error);
-	}
-}
-
 /* The planned request count so far: -n, or what was due by now. */
 static int
 bench_budget(struct bench *b, uint64_t now, uint64_t *due)
@@ -357,7 +344,7 @@ bench_conn_open(struct bench_conn *c)
 		event_add(c->ev_write, NULL);
 		return;
 	}
-	bench_cause(b, "%s: %s", b->name, bench_connect_cause(errno));
+	bench_cause(b, "%s: %s", b->name, client_connect_cause(errno));
 	bench_conn_fail_later(c, errno);
 }
 
@@ -660,7 +647,7 @@ bench_connected(struct bench_conn *c)
 		error = errno;
 	if (error != 0) {
 		bench_cause(c->b, "%s: %s", c->b->name,
-		    bench_connect_cause(error));
+		    client_connect_cause(error));
 		bench_conn_fail(c);
 		return;
 	}

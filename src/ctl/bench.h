@@ -1,7 +1,9 @@
 /*
- * bench.h: searchctl bench, a load generator in the spirit of
+ * bench.h: the searchctl bench command, a load generator in the spirit of
  * redis-benchmark and memtier_benchmark: one libevent loop drives every
- * connection, so one process can keep searchd busy.
+ * connection, so one process can keep searchd busy.  (The benchmark
+ * harness has a generator of its own, bench/peerload.c, which drives
+ * memcached and redis as well, for side-by-side figures.)
  */
 #ifndef SEARCHD_BENCH_H
 #define SEARCHD_BENCH_H

@@ -29,6 +29,7 @@
 
 static enum client_status client_fail(struct client *, enum client_status,
     const char *, ...) __attribute__((format(printf, 3, 4)));
+static void	client_close(struct client *);
 
 static enum client_status
 client_fail(struct client *c, enum client_status st, const char *fmt, ...)
@@ -50,8 +51,7 @@ client_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The cause of a failed connect, worded for someone who ran searchctl. */
-static const char *
+const char *
 client_connect_cause(int error)
 {
 	switch (error) {
@@ -319,7 +319,7 @@ client_free(struct client *c)
 	buf_free(&c->cenc);
 }
 
-void
+static void
 client_close(struct client *c)
 {
 	sigset_t old;

@@ -75,7 +75,7 @@ struct client_req {
 
 /*
  * A reply.  Its pointers are into the client and stay valid until the next
- * client_read() or client_close().
+ * client_read(), client_connect() or client_free().
  */
 struct client_reply {
 	const char	*content_type;
@@ -137,12 +137,13 @@ SSL	*client_tls_new(const struct client_tls *, int fd);
 void	client_tls_error(SSL *, int ret, char *, size_t);
 
 /* tls may be NULL for plaintext; it must outlive the client. */
+/* The cause of a failed connect(2), worded for someone who ran searchctl. */
+const char *client_connect_cause(int error);
 void	client_init(struct client *, const struct addr *,
 	    const struct client_tls *tls, int timeout_ms);
 void	client_free(struct client *);
 /* (Re)connects, queueing every unanswered request to be sent again. */
 enum client_status client_connect(struct client *);
-void	client_close(struct client *);
 /*
  * Queues a request; id < 0 sends none.  It is written by client_read.
  * Returns -1 if the header would not fit the 2-byte length.

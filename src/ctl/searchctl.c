@@ -16,6 +16,12 @@
 #include "config.h"
 #include "log.h"
 
+/*
+ * What the steps before a command (options, address, TLS) return when the
+ * command may run; anything else is the exit status to stop with.  Exit
+ * statuses are 0 to 255, so it is none of them.
+ */
+#define SEARCHCTL_GO_ON		256
 #define SEARCHCTL_TIMEOUT	5.0	/* seconds, connect and each reply */
 #define SEARCHCTL_TIMEOUT_MAX	86400.0
 /* Batch requests in flight: enough to hide the round trip, few to resend. */
@@ -310,8 +316,8 @@ searchctl_bad_option(char **argv, int opt)
 }
 
 /*
- * Options shared by every command.  Returns -1 to go on, or an exit status
- * (for -h, -V and errors).
+ * Options shared by every command.  Returns SEARCHCTL_GO_ON, or an exit
+ * status (for -h, -V and errors).
  */
 static int
 searchctl_option(struct searchctl_opts *o, int opt, char **argv)
@@ -375,7 +381,7 @@ searchctl_option(struct searchctl_opts *o, int opt, char **argv)
 	default:
 		return searchctl_bad_option(argv, opt);
 	}
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 /* Parses options from argv[1] on; *next is the first other word. */
@@ -388,11 +394,11 @@ searchctl_options(struct searchctl_opts *o, int argc, char **argv, int *next)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, searchctl_optstring,
 	    searchctl_longopts, NULL)) != -1) {
-		if ((rc = searchctl_option(o, opt, argv)) != -1)
+		if ((rc = searchctl_option(o, opt, argv)) != SEARCHCTL_GO_ON)
 			return rc;
 	}
 	*next = optind;
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 /*
@@ -416,7 +422,7 @@ searchctl_config_addr(struct searchctl_opts *o, struct addr *a)
 			    ADDR_DEFAULT_PORT);
 		addr_from_host_port(ADDR_DEFAULT_HOST, ADDR_DEFAULT_PORT, a,
 		    why, sizeof(why));
-		return -1;
+		return SEARCHCTL_GO_ON;
 	}
 	config_finish(&cf);
 	*a = cf.listens[0].addr;
@@ -426,10 +432,10 @@ searchctl_config_addr(struct searchctl_opts *o, struct addr *a)
 	if (!a->is_unix && a->host[0] == '\0')
 		strcpy(a->host, ADDR_DEFAULT_HOST);
 	config_free(&cf);
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
-/* Where to connect; returns -1 to go on or an exit status. */
+/* Where to connect; returns SEARCHCTL_GO_ON or an exit status. */
 static int
 searchctl_address(struct searchctl_opts *o, struct addr *a)
 {
@@ -445,19 +451,19 @@ searchctl_address(struct searchctl_opts *o, struct addr *a)
 			return searchctl_usage_error("-U: socket path longer "
 			    "than %zu bytes", sizeof(a->path) - 1);
 		strcpy(a->path, o->unix_path);
-		return -1;
+		return SEARCHCTL_GO_ON;
 	}
 	if (o->host == NULL && o->port == NULL)
 		return searchctl_config_addr(o, a);
 	if (addr_from_host_port(o->host ? o->host : ADDR_DEFAULT_HOST,
 	    o->port ? o->port : ADDR_DEFAULT_PORT, a, why, sizeof(why)) == -1)
 		return searchctl_usage_error("%s", why);
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 /*
  * Sets up TLS for a in *t and points o->tls_ctx at it, when --tls was
- * given.  Returns -1 to go on or an exit status.
+ * given.  Returns SEARCHCTL_GO_ON or an exit status.
  */
 static int
 searchctl_tls_init(struct searchctl_opts *o, const struct addr *a,
@@ -474,7 +480,7 @@ searchctl_tls_init(struct searchctl_opts *o, const struct addr *a,
 		/* Never send in plaintext what was meant to be protected. */
 		if (stray != NULL)
 			return searchctl_usage_error("%s needs --tls", stray);
-		return -1;
+		return SEARCHCTL_GO_ON;
 	}
 	if (to->key != NULL && to->cert == NULL)
 		return searchctl_usage_error("--key needs --cert");
@@ -483,7 +489,7 @@ searchctl_tls_init(struct searchctl_opts *o, const struct addr *a,
 		return CLIENT_EXIT_USAGE;
 	}
 	o->tls_ctx = t;
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 static void
@@ -1047,7 +1053,7 @@ searchctl_tutorial(struct searchctl_opts *o, char **argv)
 		    "be combined with -H, -p or -U");
 	if (addr_from_host_port(argv[0], argv[1], &a, why, sizeof(why)) == -1)
 		return searchctl_usage_error("%s", why);
-	if ((rc = searchctl_tls_init(o, &a, &tls)) != -1)
+	if ((rc = searchctl_tls_init(o, &a, &tls)) != SEARCHCTL_GO_ON)
 		return rc;
 	if (strcmp(argv[2], "search") == 0)
 		rc = searchctl_search(o, &a, 1, argv + 3);
@@ -1089,11 +1095,13 @@ searchctl_bench_option(struct searchctl_opts *o, struct bench_opts *b,
 		b->requests = n;
 		break;
 	case 'd':
-		return searchctl_seconds(optarg, "-d", &b->duration) != 0 ?
-		    CLIENT_EXIT_USAGE : -1;
+		if (searchctl_seconds(optarg, "-d", &b->duration) != 0)
+			return CLIENT_EXIT_USAGE;
+		break;
 	case 'r':
-		return searchctl_seconds(optarg, "-r", &b->rate) != 0 ?
-		    CLIENT_EXIT_USAGE : -1;
+		if (searchctl_seconds(optarg, "-r", &b->rate) != 0)
+			return CLIENT_EXIT_USAGE;
+		break;
 	case 'f':
 		b->file = optarg;
 		break;
@@ -1106,7 +1114,7 @@ searchctl_bench_option(struct searchctl_opts *o, struct bench_opts *b,
 	default:
 		return searchctl_option(o, opt, argv);
 	}
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 static int
@@ -1122,7 +1130,8 @@ searchctl_bench(struct searchctl_opts *o, int argc, char **argv)
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, searchctl_bench_optstring,
 	    searchctl_bench_longopts, NULL)) != -1) {
-		if ((rc = searchctl_bench_option(o, &b, opt, argv)) != -1)
+		if ((rc = searchctl_bench_option(o, &b, opt, argv)) !=
+		    SEARCHCTL_GO_ON)
 			return rc;
 	}
 	if (optind < argc)
@@ -1132,8 +1141,8 @@ searchctl_bench(struct searchctl_opts *o, int argc, char **argv)
 		return searchctl_usage_error("bench: -n and -d are exclusive");
 	if (b.duration == 0 && b.requests == 0)
 		b.requests = BENCH_REQUESTS;
-	if ((rc = searchctl_address(o, &b.addr)) != -1 ||
-	    (rc = searchctl_tls_init(o, &b.addr, &tls)) != -1)
+	if ((rc = searchctl_address(o, &b.addr)) != SEARCHCTL_GO_ON ||
+	    (rc = searchctl_tls_init(o, &b.addr, &tls)) != SEARCHCTL_GO_ON)
 		return rc;
 	b.timeout = o->timeout;
 	b.json = o->json;
@@ -1181,7 +1190,7 @@ searchctl_words(enum searchctl_cmd cmd, int nwords)
 	if ((cmd == SEARCHCTL_PING || cmd == SEARCHCTL_STATS) && nwords != 0)
 		return searchctl_usage_error("%s takes no arguments",
 		    names[cmd]);
-	return -1;
+	return SEARCHCTL_GO_ON;
 }
 
 static int
@@ -1215,10 +1224,10 @@ searchctl_run(struct searchctl_opts *o, enum searchctl_cmd cmd, int argc,
 
 	if (cmd == SEARCHCTL_BENCH)
 		return searchctl_bench(o, argc, argv);
-	if ((rc = searchctl_options(o, argc, argv, &next)) != -1 ||
-	    (rc = searchctl_words(cmd, argc - next)) != -1 ||
-	    (rc = searchctl_address(o, &a)) != -1 ||
-	    (rc = searchctl_tls_init(o, &a, &tls)) != -1)
+	if ((rc = searchctl_options(o, argc, argv, &next)) != SEARCHCTL_GO_ON ||
+	    (rc = searchctl_words(cmd, argc - next)) != SEARCHCTL_GO_ON ||
+	    (rc = searchctl_address(o, &a)) != SEARCHCTL_GO_ON ||
+	    (rc = searchctl_tls_init(o, &a, &tls)) != SEARCHCTL_GO_ON)
 		return rc;
 	rc = searchctl_dispatch(o, cmd, &a, argc - next, argv + next);
 	searchctl_tls_free(o);
@@ -1248,7 +1257,7 @@ main(int argc, char **argv)
 	o.timeout = SEARCHCTL_TIMEOUT;
 	o.limit = o.offset = -1;
 
-	if ((rc = searchctl_options(&o, argc, argv, &next)) != -1)
+	if ((rc = searchctl_options(&o, argc, argv, &next)) != SEARCHCTL_GO_ON)
 		return searchctl_flush(rc);
 	argc -= next;
 	argv += next;

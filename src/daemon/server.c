@@ -309,7 +309,7 @@ server_reloaded(void *arg, struct index *index, const char *err)
 		    (old)->key, (new)->key);				\
 } while (0)
 
-/* New certificates take effect for new connections; a bad one changes nothing. */
+/* New certificates serve new connections; a bad one changes nothing. */
 static void
 server_reload_tls(struct server *srv, const struct config *ncf)
 {

@@ -1,5 +1,5 @@
 /*
- * loadgen.c: one closed-loop load generator for three protocols, so that
+ * peerload.c: one closed-loop load generator for three protocols, so that
  * searchd, memcached and redis are driven by the same connection,
  * pipelining and timing code and differ only in how a request is encoded
  * and a reply is delimited:
@@ -23,7 +23,7 @@
  * them until standard input closes or -t seconds pass.
  *
  * Prints one line of key=value pairs.  Built by bench/run, not by make:
- *   cc -O2 -Isrc/common bench/loadgen.c src/common/histogram.c -levent_core -lm
+ *   cc -O2 -Isrc/common bench/peerload.c src/common/histogram.c -levent_core -lm
  */
 #define _GNU_SOURCE
 #include <sys/types.h>
@@ -642,7 +642,7 @@ lg_idle(struct lg *lg)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen -P searchd|memcache|redis -p port "
+	fprintf(stderr, "usage: peerload -P searchd|memcache|redis -p port "
 	    "-k keyfile [-h host]\n\t[-c conns] [-d depth] [-n replies] "
 	    "[-w warmup] [-t seconds] [-D window-seconds]\n\t[-l limit] "
 	    "[-s server-pid] [-N] [-I idle-connections]\n");
