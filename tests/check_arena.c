@@ -1,4 +1,4 @@
-/* Unit tests of the bump allocator: src/arena.c. */
+/* Unit tests of the bump allocator: src/common/arena.c. */
 #include <check.h>
 #include <stdalign.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the buffer and its JSON writers: src/buf.c. */
+/* Unit tests of the buffer and its JSON writers: src/common/buf.c. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

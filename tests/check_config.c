@@ -1,4 +1,4 @@
-/* Unit tests of the configuration parser: src/config.c. */
+/* Unit tests of the configuration parser: src/common/config.c. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

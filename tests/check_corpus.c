@@ -1,4 +1,4 @@
-/* Unit tests of the JSON Lines reader: src/corpus.c. */
+/* Unit tests of the JSON Lines reader: src/engine/corpus.c. */
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>

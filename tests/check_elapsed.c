@@ -1,4 +1,4 @@
-/* Unit tests of elapsed_us: src/elapsed.h. */
+/* Unit tests of elapsed_us: src/common/elapsed.h. */
 #include <check.h>
 
 #include "elapsed.h"

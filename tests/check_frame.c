@@ -1,4 +1,4 @@
-/* Unit tests of the wire codec: src/frame.c. */
+/* Unit tests of the wire codec: src/proto/frame.c. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests of loading and searching an index: src/index.c and friends. */
+/* Unit tests of loading and searching an index: src/engine/import.c, search.c. */
 #include <check.h>
 #include <pthread.h>
 #include <stdio.h>

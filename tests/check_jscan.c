@@ -1,4 +1,4 @@
-/* Unit tests of the request-path JSON scanner: src/jscan.c. */
+/* Unit tests of the request-path JSON scanner: src/common/jscan.c. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

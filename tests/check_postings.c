@@ -1,4 +1,4 @@
-/* Unit tests of posting compression and cursors: src/postings.[ch]. */
+/* Unit tests of posting compression and cursors: src/engine/postings.[ch]. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the query parser: src/query.c. */
+/* Unit tests of the query parser: src/engine/query.c. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of word splitting and folding: src/tokenize.c. */
+/* Unit tests of word splitting and folding: src/engine/tokenize.c. */
 #include <check.h>
 #include <stdarg.h>
 #include <stdlib.h>
