@@ -13,6 +13,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct index *ix;
+static struct snapshot *snap;
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -24,8 +25,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256], *value;
 	size_t n, i, offset;
 
-	if (ix == NULL && (ix = import_builtin()) == NULL)
-		abort();
+	if (ix == NULL) {
+		if ((ix = import_builtin()) == NULL)
+			abort();
+		snap = snapshot_of(ix);
+	}
 	/* The daemon's value is a json-c string: NUL-terminated. */
 	value = malloc(size + 1);
 	memcpy(value, data, size);
@@ -36,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* Vary offset from the input so paging is covered too. */
 	offset = size % 4;
-	n = search_run(ix, value, size, q, offset, SEARCH_LIMIT_MAX, hits,
+	n = search_run(snap, value, size, q, offset, SEARCH_LIMIT_MAX, hits,
 	    &total);
 	if (n > total || n > SEARCH_LIMIT_MAX)
 		abort();
@@ -46,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snippet_write(ix, q, hits[i].doc, &snip);
 	}
 	/* Exactly one hit at most, and only with no offset: limit 1. */
-	n = search_run(ix, value, size, q, 0, 1, hits, &total);
+	n = search_run(snap, value, size, q, 0, 1, hits, &total);
 	if (n > 1)
 		abort();
 	if (q != NULL) {

@@ -43,16 +43,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct request_ctx ctx;
-	static struct index *ix;
+	static struct snapshot_cell cell;
+	static int ready;
 	struct frame_msg m;
 	struct reply r;
 	json_object *o, *result;
 
-	if (ix == NULL) {
-		ix = import_builtin();
+	if (!ready) {
+		snapshot_cell_init(&cell);
+		snapshot_publish(&cell, snapshot_of(import_builtin()));
 		stats_init(1);
-		request_ctx_init(&ctx);
-		ctx.index = ix;
+		request_ctx_init(&ctx, &cell);
+		ready = 1;
 	}
 	if (jscan_object((const char *)data, size, NULL, NULL) == JSCAN_OK) {
 		if ((o = fuzz_parse((const char *)data, size)) == NULL ||

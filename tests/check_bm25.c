@@ -9,8 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "check_engine.h"
 #include "check_run.h"
+#include "engine.h"
 
 /*
  * d1: title "Rabbit", text "white rabbit runs"	dl 4 (rabbit 2, white 1)
@@ -71,7 +72,7 @@ ck_scores(const char *q, size_t n, const char *const *ids,
 
 	pq = query_parse(q, strlen(q), err, sizeof(err));
 	ck_assert_ptr_nonnull(pq);
-	ck_assert_uint_eq(search_run(ix, q, strlen(q), pq, 0, 10, hits,
+	ck_assert_uint_eq(check_search(ix, q, strlen(q), pq, 0, 10, hits,
 	    &total), n);
 	ck_assert_uint_eq(total, n);
 	for (i = 0; i < n; i++) {

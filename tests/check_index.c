@@ -6,8 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "check_engine.h"
 #include "check_run.h"
+#include "engine.h"
 
 static const char file_a[] =
     "{\"id\": \"a1\", \"title\": \"White Rabbit\", "
@@ -68,7 +69,7 @@ ck_search_at(struct index *x, const char *value, size_t offset,
 	size_t i, n;
 
 	q = query_parse(value, strlen(value), err, sizeof(err));
-	n = search_run(x, value, strlen(value), q, offset, limit, hits,
+	n = check_search(x, value, strlen(value), q, offset, limit, hits,
 	    &total);
 	buf_init(&got);
 	for (i = 0; i < n; i++) {
@@ -105,19 +106,19 @@ START_TEST(test_exact_id_first)
 	/* It matches the text too: first, once, with its full-text score. */
 	ck_search("deep", "deep b1", 2);
 	q = query_parse("deep", 4, err, sizeof(err));
-	ck_assert_uint_eq(search_run(ix, "deep", 4, q, 0, 10, hits, &total),
+	ck_assert_uint_eq(check_search(ix, "deep", 4, q, 0, 10, hits, &total),
 	    2);
 	ck_assert(hits[0].score > hits[1].score);
 	query_free(q);
 	q = query_parse("rabbit", 6, err, sizeof(err));
-	ck_assert_uint_eq(search_run(ix, "rabbit", 6, q, 0, 10, hits,
+	ck_assert_uint_eq(check_search(ix, "rabbit", 6, q, 0, 10, hits,
 	    &total), 4);
 	ck_assert(hits[0].score == 0);
 	query_free(q);
 	/* Byte comparison: no folding for ids. */
 	ck_search("A2", "", 0);
 	/* A value that does not parse still finds its id. */
-	ck_assert_uint_eq(search_run(ix, "a3", 2, NULL, 0, 10, hits,
+	ck_assert_uint_eq(check_search(ix, "a3", 2, NULL, 0, 10, hits,
 	    &total), 1);
 	ck_assert_uint_eq(total, 1);
 }
@@ -392,7 +393,7 @@ thread_search(void *arg)
 		for (i = 0; i < 5; i++) {
 			v = thread_queries[i];
 			q = query_parse(v, strlen(v), err, sizeof(err));
-			search_run(ix, v, strlen(v), q, 0, 10, hits, &total);
+			check_search(ix, v, strlen(v), q, 0, 10, hits, &total);
 			query_free(q);
 			if (total != want[i] || hits[0].doc != want[5 + i])
 				return (void *)1;
@@ -416,7 +417,7 @@ START_TEST(test_threads)
 	for (i = 0; i < 5; i++) {
 		v = thread_queries[i];
 		q = query_parse(v, strlen(v), err, sizeof(err));
-		search_run(ix, v, strlen(v), q, 0, 10, hits, &want[i]);
+		check_search(ix, v, strlen(v), q, 0, 10, hits, &want[i]);
 		want[5 + i] = hits[0].doc;
 		query_free(q);
 	}

@@ -310,8 +310,8 @@ ck_same_index(const struct index *x, const struct index *y)
 	ck_assert_int_eq(memcmp(x->docs, y->docs, x->ndocs *
 	    sizeof(*x->docs)), 0);
 	ck_assert_int_eq(memcmp(x->text, y->text, x->text_len), 0);
-	ck_assert_int_eq(memcmp(x->norms, y->norms, x->ndocs *
-	    sizeof(*x->norms)), 0);
+	ck_assert_int_eq(memcmp(x->dl, y->dl, x->ndocs * sizeof(*x->dl)), 0);
+	ck_assert_uint_eq(x->total_dl, y->total_dl);
 	ck_assert_int_eq(memcmp(x->ids, y->ids, (x->ids_mask + 1) *
 	    sizeof(*x->ids)), 0);
 	ck_assert_int_eq(memcmp(x->names, y->names, x->names_len), 0);

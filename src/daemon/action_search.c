@@ -32,10 +32,13 @@ static void
 search_hit(struct request_ctx *ctx, const struct query *q,
     const struct index_hit *hit, size_t text_off, size_t text_len)
 {
+	const struct snapshot_seg *seg;
 	struct buf *b = &ctx->content;
 	struct index_doc doc;
+	uint32_t local;
 
-	index_doc(ctx->index, hit->doc, &doc);
+	seg = snapshot_locate(ctx->snap, hit->doc, &local);
+	index_doc(seg->ix, local, &doc);
 	buf_add(b, "{", 1);
 	buf_json_key(b, "id");
 	buf_json_string(b, doc.id, doc.id_len);
@@ -60,7 +63,7 @@ search_hit(struct request_ctx *ctx, const struct query *q,
 	buf_json_key(b, "snippet");
 	buf_reset(&ctx->scratch);
 	/* A hit by id alone matched no word: its snippet is the text's start. */
-	snippet_write(ctx->index, hit->score > 0 ? q : NULL, hit->doc,
+	snippet_write(seg->ix, hit->score > 0 ? q : NULL, local,
 	    &ctx->scratch);
 	buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
 	if (doc.extra != NULL) {
@@ -82,7 +85,7 @@ search_result(struct request_ctx *ctx, const char *value, size_t len,
 	buf_json_key(b, "result");
 	start = b->len;
 	if (nhits > 0) {
-		index_doc(ctx->index, ctx->hits[0].doc, &doc);
+		snapshot_doc(ctx->snap, ctx->hits[0].doc, &doc);
 		buf_json_string(b, doc.text, doc.text_len);
 		return b->len - start;
 	} else if (total == 0) {
@@ -127,7 +130,7 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	q = query_parse(value, len, why, sizeof(why));
-	n = search_run(ctx->index, value, len, q, (size_t)offset,
+	n = search_run(ctx->snap, value, len, q, (size_t)offset,
 	    (size_t)limit, ctx->hits, &total);
 	if (q == NULL && total == 0) {
 		request_errorf(ctx, r, "bad_query", "%s", why);

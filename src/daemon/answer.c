@@ -65,6 +65,7 @@ answer_message(struct request_ctx *ctx, const struct frame_msg *m,
 	}
 	if (request_decode(ctx, m, &a, r) == -1)
 		return;
+	request_ctx_refresh(ctx);
 	if (a.action.type != JSCAN_STRING) {
 		request_error(ctx, "bad_request",
 		    "content has no string \"action\"", r);

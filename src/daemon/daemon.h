@@ -5,11 +5,12 @@
  * and accepting (listen.c, server.c), worker threads with one event loop
  * each (worker.c), connections and the transports that move their bytes
  * (conn.c, conn_plain.c, conn_tls.c), answering a decoded message
- * (request.c, action_*.c), the shared index and its reloads (index_ref.c,
- * reload.c), counters (stats.c), TLS contexts (tls.c) and sd_notify
- * (notify.c).  A message is decoded by src/proto, answered here from the
- * index of src/engine, and written back by the transport.  It may call
- * src/common, src/proto and src/engine; nothing calls it.
+ * (request.c, action_*.c), loading and reloading the index (reload.c),
+ * dropping old snapshots off the loops (reaper.c), counters (stats.c), TLS
+ * contexts (tls.c) and sd_notify (notify.c).  A message is decoded by
+ * src/proto, answered here from the index of src/engine, and written back
+ * by the transport.  It may call src/common, src/proto and src/engine;
+ * nothing calls it.
  *
  * The exit statuses are the ones searchd(8) documents.
  */

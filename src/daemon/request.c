@@ -7,23 +7,43 @@
 
 #include "engine.h"
 #include "jscan.h"
+#include "reaper.h"
 #include "request.h"
 #include "utf8.h"
 #include "xmalloc.h"
 
 void
-request_ctx_init(struct request_ctx *ctx)
+request_ctx_init(struct request_ctx *ctx, struct snapshot_cell *cell)
 {
 	memset(ctx, 0, sizeof(*ctx));
+	ctx->cell = cell;
 	buf_init(&ctx->content);
 	buf_init(&ctx->scratch);
 	buf_init(&ctx->value);
 	ctx->hits = xcalloc(SEARCH_LIMIT_MAX, sizeof(*ctx->hits));
 }
 
+/*
+ * One atomic load per request while nothing changes; a search that starts
+ * after a write was answered therefore sees it, on any worker.
+ */
+void
+request_ctx_refresh(struct request_ctx *ctx)
+{
+	uint64_t v;
+
+	if (ctx->cell == NULL ||
+	    (v = snapshot_version(ctx->cell)) == ctx->version)
+		return;
+	reaper_release(ctx->snap);
+	ctx->snap = snapshot_acquire(ctx->cell);
+	ctx->version = v;
+}
+
 void
 request_ctx_free(struct request_ctx *ctx)
 {
+	reaper_release(ctx->snap);
 	buf_free(&ctx->content);
 	buf_free(&ctx->scratch);
 	buf_free(&ctx->value);

@@ -13,7 +13,8 @@
 #include "frame.h"
 #include "jscan.h"
 
-struct index;
+struct snapshot;
+struct snapshot_cell;
 
 #define REQUEST_OFFSET_MAX	100000	/* bounds the top-k heap per query */
 
@@ -22,7 +23,10 @@ struct index;
  * message it answers: nothing here is shared between threads.
  */
 struct request_ctx {
-	const struct index	*index;		/* the worker's current index */
+	/* The published snapshot, and the one this worker searches now. */
+	struct snapshot_cell	*cell;
+	struct snapshot		*snap;
+	uint64_t		 version;
 	struct buf		 content;	/* the reply being built */
 	struct buf		 scratch;
 	struct buf		 value;		/* the request's unescaped value */
@@ -53,7 +57,9 @@ struct reply {
 	const char	*error_code;	/* non-NULL for an error reply */
 };
 
-void	request_ctx_init(struct request_ctx *);
+void	request_ctx_init(struct request_ctx *, struct snapshot_cell *);
+/* Takes the published snapshot if it is newer than the one held. */
+void	request_ctx_refresh(struct request_ctx *);
 void	request_ctx_free(struct request_ctx *);
 /*
  * Reads a text/json content's members into args; -1 with the error reply

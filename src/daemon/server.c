@@ -18,10 +18,10 @@
 #include "daemon.h"
 #include "engine.h"
 #include "frame.h"
-#include "index_ref.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
+#include "reaper.h"
 #include "reload.h"
 #include "request.h"
 #include "server.h"
@@ -53,7 +53,7 @@ struct server {
 	struct worker		*workers;
 	unsigned		 nworkers;
 	unsigned		 next_worker;
-	struct index_ref	*index;
+	struct snapshot_cell	 cell;		/* what the workers search */
 	SSL_CTX			*tls_ctx;	/* when a listener has tls */
 	struct event		*sig_term, *sig_int, *sig_hup;
 	struct event		*accept_resume;
@@ -262,14 +262,25 @@ server_stop_cb(evutil_socket_t sig, short what, void *arg)
 }
 
 static void
-server_push_update(struct server *srv, struct index_ref *ref)
+server_push_update(struct server *srv)
 {
 	struct conn_settings s;
 	unsigned i;
 
 	server_settings(srv, &s);
 	for (i = 0; i < srv->nworkers; i++)
-		worker_update(&srv->workers[i], &s, ref);
+		worker_update(&srv->workers[i], &s);
+}
+
+/* Puts a newly built index in service; the workers take it as they go. */
+static void
+server_publish(struct server *srv, struct index *index)
+{
+	struct snapshot *s = snapshot_of(index);
+
+	stats_index_loaded(index->build_seconds);
+	index_free(index);
+	snapshot_publish(&srv->cell, s);
 }
 
 /*
@@ -280,7 +291,6 @@ static void
 server_reloaded(void *arg, struct index *index, const char *err)
 {
 	struct server *srv = arg;
-	struct index_ref *old;
 
 	if (index == NULL) {
 		log_warnx("reload failed: %s; still serving the previous index",
@@ -289,10 +299,7 @@ server_reloaded(void *arg, struct index *index, const char *err)
 		notify_ready("reload failed; serving the previous index");
 		return;
 	}
-	old = srv->index;
-	srv->index = index_ref_new(index, 1 + srv->nworkers);
-	server_push_update(srv, srv->index);
-	index_ref_release(old);
+	server_publish(srv, index);
 	log_info("reload: new index in service");
 	if (srv->reload_err[0] != '\0') {
 		stats_reload_done(0, srv->reload_err);
@@ -371,7 +378,7 @@ server_apply(struct server *srv, struct config *ncf)
 	SERVER_SWAP(cf->tls_certificate, ncf->tls_certificate);
 	SERVER_SWAP(cf->tls_key, ncf->tls_key);
 	SERVER_SWAP(cf->tls_client_ca, ncf->tls_client_ca);
-	server_push_update(srv, NULL);
+	server_push_update(srv);
 }
 
 static void
@@ -440,11 +447,11 @@ server_start_workers(struct server *srv, struct index *index)
 
 	srv->nworkers = server_nworkers(&srv->cf);
 	stats_init(srv->nworkers);
-	srv->index = index_ref_new(index, 1 + srv->nworkers);
+	server_publish(srv, index);
 	srv->workers = xcalloc(srv->nworkers, sizeof(*srv->workers));
 	server_settings(srv, &s);
 	for (i = 0; i < srv->nworkers; i++)
-		worker_start(&srv->workers[i], i, &s, srv->index);
+		worker_start(&srv->workers[i], i, &s, &srv->cell);
 }
 
 static void
@@ -458,8 +465,8 @@ server_free(struct server *srv)
 	free(srv->workers);
 	while (!TAILQ_EMPTY(&srv->refusing))
 		server_refusal_end(TAILQ_FIRST(&srv->refusing));
-	index_ref_sync();
-	index_ref_release(srv->index);
+	reaper_stop();
+	snapshot_cell_free(&srv->cell);
 	server_close_listeners(srv);
 	event_free(srv->sig_term);
 	event_free(srv->sig_int);
@@ -490,7 +497,9 @@ server_run(struct config *cf, struct index *index)
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	TAILQ_INIT(&srv.refusing);
-	request_ctx_init(&srv.req);
+	snapshot_cell_init(&srv.cell);
+	reaper_start();
+	request_ctx_init(&srv.req, NULL);
 	buf_init(&srv.out);
 	srv.reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	reload_init(&srv.reload, srv.base, server_reloaded, &srv);

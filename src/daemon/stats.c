@@ -19,6 +19,7 @@ static _Atomic uint64_t		 stats_reloads;
 static _Atomic uint64_t		 stats_reload_failures;
 static pthread_mutex_t		 stats_reload_lock = PTHREAD_MUTEX_INITIALIZER;
 static char			 stats_reload_error[512];
+static double			 stats_load_seconds;
 
 void
 stats_init(unsigned nworkers)
@@ -104,18 +105,22 @@ stats_sum(size_t off)
 }
 
 static void
-stats_write_index(struct buf *out, const struct index *idx)
+stats_write_index(struct buf *out, const struct snapshot *snap)
 {
-	struct index_info info;
+	struct snapshot_info info;
+	double seconds;
 
-	index_info(idx, &info);
+	snapshot_info(snap, &info);
 	stats_member(out, "documents", info.ndocs);
 	stats_member(out, "terms", info.nterms);
 	stats_member(out, "postings", info.npostings);
 	stats_member(out, "index_memory", info.memory);
 	buf_add(out, ", ", 2);
 	buf_json_key(out, "index_build_seconds");
-	buf_json_double(out, info.build_seconds);
+	pthread_mutex_lock(&stats_reload_lock);
+	seconds = stats_load_seconds;
+	pthread_mutex_unlock(&stats_reload_lock);
+	buf_json_double(out, seconds);
 	stats_member(out, "reloads", atomic_load(&stats_reloads));
 	stats_member(out, "reload_failures",
 	    atomic_load(&stats_reload_failures));
@@ -131,7 +136,15 @@ stats_write_index(struct buf *out, const struct index *idx)
 }
 
 void
-stats_write(struct buf *out, const struct index *idx)
+stats_index_loaded(double seconds)
+{
+	pthread_mutex_lock(&stats_reload_lock);
+	stats_load_seconds = seconds;
+	pthread_mutex_unlock(&stats_reload_lock);
+}
+
+void
+stats_write(struct buf *out, const struct snapshot *snap)
 {
 	struct timespec now;
 
@@ -149,5 +162,5 @@ stats_write(struct buf *out, const struct index *idx)
 	stats_member(out, "timeouts", STATS_SUM(timeouts));
 	stats_member(out, "bytes_in", STATS_SUM(bytes_in));
 	stats_member(out, "bytes_out", STATS_SUM(bytes_out));
-	stats_write_index(out, idx);
+	stats_write_index(out, snap);
 }

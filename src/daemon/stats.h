@@ -15,7 +15,7 @@
 
 #include "buf.h"
 
-struct index;
+struct snapshot;
 
 struct stats_counters {
 	_Atomic uint64_t	connections_total;
@@ -46,8 +46,10 @@ void	stats_connection_closed(void);
 void	stats_connection_rejected(void);
 
 void	stats_reload_done(int ok, const char *error);
+/* How long building or opening the index in service took. */
+void	stats_index_loaded(double seconds);
 
 /* Writes the "stats" object's members (without braces) into out. */
-void	stats_write(struct buf *out, const struct index *);
+void	stats_write(struct buf *out, const struct snapshot *);
 
 #endif

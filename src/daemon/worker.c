@@ -6,7 +6,6 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "index_ref.h"
 #include "log.h"
 #include "stats.h"
 #include "worker.h"
@@ -31,7 +30,7 @@ worker_drained(void *arg)
 
 void
 worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
-    struct index_ref *index)
+    struct snapshot_cell *cell)
 {
 	struct timeval second = { 1, 0 };
 	int rc;
@@ -47,15 +46,13 @@ worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
 	if (w->inbox_ev == NULL || w->sweep_ev == NULL || w->grace_ev == NULL)
 		fatalx("worker %u: event_new failed", id);
 	event_add(w->sweep_ev, &second);
-	request_ctx_init(&w->req);
+	request_ctx_init(&w->req, cell);
 	conn_env_init(&w->env, w->base, stats_worker(id), &w->req);
 	w->env.drained = worker_drained;
 	w->env.drained_arg = w;
 	if (s->tls_ctx != NULL)
 		SSL_CTX_up_ref(s->tls_ctx);
 	conn_env_apply(&w->env, s);
-	w->index = index;
-	w->req.index = index_ref_get(index);
 	if ((rc = pthread_create(&w->thread, NULL, worker_main, w)) != 0)
 		fatalx("worker %u: pthread_create: %s", id, strerror(rc));
 }
@@ -87,8 +84,7 @@ worker_add_conn(struct worker *w, int fd, int tls, const struct sockaddr *sa)
 }
 
 void
-worker_update(struct worker *w, const struct conn_settings *s,
-    struct index_ref *index)
+worker_update(struct worker *w, const struct conn_settings *s)
 {
 	struct worker_inbox *in = &w->inbox;
 
@@ -98,11 +94,6 @@ worker_update(struct worker *w, const struct conn_settings *s,
 	if (in->has_update && in->settings.tls_ctx != NULL)
 		SSL_CTX_free(in->settings.tls_ctx);
 	in->settings = *s;
-	if (index != NULL) {
-		if (in->index != NULL)
-			index_ref_release(in->index);
-		in->index = index;
-	}
 	in->has_update = 1;
 	pthread_mutex_unlock(&in->lock);
 	event_active(w->inbox_ev, 0, 0);
@@ -134,7 +125,6 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 	struct worker_inbox *in = &w->inbox;
 	struct conn_settings s;
-	struct index_ref *index = NULL, *old;
 	struct worker_fd *fds;
 	int update, shutdown;
 	size_t nfds, i;
@@ -146,22 +136,13 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	in->nfds = in->cap = 0;
 	if ((update = in->has_update)) {
 		s = in->settings;
-		index = in->index;
-		in->index = NULL;
 		in->has_update = 0;
 	}
 	shutdown = in->shutdown;
 	pthread_mutex_unlock(&in->lock);
 
-	if (update) {
+	if (update)
 		conn_env_apply(&w->env, &s);
-		if (index != NULL) {
-			old = w->index;
-			w->index = index;
-			w->req.index = index_ref_get(index);
-			index_ref_release(old);
-		}
-	}
 	for (i = 0; i < nfds; i++) {
 		if (shutdown || w->env.draining) {
 			stats_connection_closed();
@@ -209,9 +190,6 @@ worker_join(struct worker *w)
 	if (w->inbox.has_update && w->inbox.settings.tls_ctx != NULL)
 		SSL_CTX_free(w->inbox.settings.tls_ctx);
 	free(w->inbox.fds);
-	if (w->inbox.index != NULL)
-		index_ref_release(w->inbox.index);
-	index_ref_release(w->index);
 	request_ctx_free(&w->req);
 	event_free(w->inbox_ev);
 	event_free(w->sweep_ev);

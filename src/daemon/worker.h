@@ -1,8 +1,9 @@
 /*
  * worker.h: a worker thread with its own event_base.  The main thread hands
- * it accepted sockets, new settings and new indexes through its inbox; from
- * then on each connection lives and dies in that one thread, so nothing on
- * the request path takes a lock.
+ * it accepted sockets and new settings through its inbox; from then on each
+ * connection lives and dies in that one thread.  Searches read the snapshot
+ * published in the server's cell, taking a new one only when it changed, so
+ * nothing on the request path waits for another thread.
  */
 #ifndef SEARCHD_WORKER_H
 #define SEARCHD_WORKER_H
@@ -16,7 +17,7 @@
 #include "conn.h"
 #include "request.h"
 
-struct index_ref;
+struct snapshot_cell;
 
 /* An accepted socket on its way to a worker. */
 struct worker_fd {
@@ -33,7 +34,6 @@ struct worker_inbox {
 	size_t			 cap;
 	int			 has_update;
 	struct conn_settings	 settings;
-	struct index_ref	*index;		/* reference passed to us */
 	int			 shutdown;
 };
 
@@ -49,7 +49,6 @@ struct worker {
 	struct event		*inbox_ev;
 	struct worker_inbox	 inbox;
 
-	struct index_ref	*index;
 	struct request_ctx	 req;
 	struct conn_env		 env;
 	struct event		*sweep_ev;
@@ -57,12 +56,10 @@ struct worker {
 };
 
 void	worker_start(struct worker *, unsigned id,
-	    const struct conn_settings *, struct index_ref *);
+	    const struct conn_settings *, struct snapshot_cell *);
 void	worker_add_conn(struct worker *, int fd, int tls,
 	    const struct sockaddr *);
-/* New settings, and a new index unless it is NULL. */
-void	worker_update(struct worker *, const struct conn_settings *,
-	    struct index_ref *);
+void	worker_update(struct worker *, const struct conn_settings *);
 void	worker_shutdown(struct worker *);
 void	worker_join(struct worker *);
 

@@ -100,6 +100,7 @@ build_new(void)
 	b = xcalloc(1, sizeof(*b));
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
 	b->ix = xcalloc(1, sizeof(*b->ix));
+	atomic_init(&b->ix->refs, 1);
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint32_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
 	b->table = xmmap(BUILD_TABLE_MIN * sizeof(*b->table));
@@ -442,24 +443,6 @@ build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
 	return build_add_doc(b, &bd, dup);
 }
 
-static void
-build_norms(struct build *b)
-{
-	struct index *ix = b->ix;
-	double avgdl;
-	uint32_t doc;
-
-	avgdl = ix->ndocs > 0 ? (double)b->total_dl / ix->ndocs : 0;
-	ix->norms = xreallocarray(NULL, ix->ndocs ? ix->ndocs : 1,
-	    sizeof(*ix->norms));
-	for (doc = 0; doc < ix->ndocs; doc++) {
-		ix->norms[doc] = INDEX_BM25_K1 * (1 - INDEX_BM25_B +
-		    (avgdl > 0 ? INDEX_BM25_B * b->dl[doc] / avgdl : 0));
-	}
-	free(b->dl);
-	b->dl = NULL;
-}
-
 /* A term name to sort by, with the term's slot. */
 struct build_name {
 	const char	*name;
@@ -557,7 +540,7 @@ static void
 build_account(struct index *ix)
 {
 	ix->memory = sizeof(*ix) +
-	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->norms)) +
+	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->dl)) +
 	    ix->text_len + (ix->ids_mask + 1) * sizeof(*ix->ids) +
 	    (size_t)ix->nterms * sizeof(*ix->terms) + ix->names_len +
 	    ix->postings.cap +
@@ -580,7 +563,10 @@ build_finish(struct build *b)
 	struct index *ix = b->ix;
 
 	build_trim();
-	build_norms(b);
+	ix->dl = xreallocarray(b->dl, ix->ndocs ? ix->ndocs : 1,
+	    sizeof(*ix->dl));
+	b->dl = NULL;
+	ix->total_dl = b->total_dl;
 	build_dictionary(b);
 	ix->docs = xreallocarray(ix->docs, ix->ndocs ? ix->ndocs : 1,
 	    sizeof(*ix->docs));

@@ -11,18 +11,23 @@
  *   index                           a built index, read-only accessors
  *   words, streams, corpus          a document's words, postings being
  *                                   written, corpus lines
- *   build, load, import             building an index, reading files in a
- *                                   thread ahead of it, both together
+ *   deletes, snapshot               a segment's deleted documents; the
+ *                                   segments a search sees at one moment
+ *   build, load, import, merge      building an index, reading files in a
+ *                                   thread ahead of it, both together,
+ *                                   merging segments into one
  *   query, match, topk, search,     parsing and running a query, keeping
  *   snippet                         the best hits, cutting their snippets
  */
 #ifndef SEARCHD_ENGINE_H
 #define SEARCHD_ENGINE_H
 
+#include "deletes.h"
 #include "import.h"
 #include "index.h"
 #include "query.h"
 #include "search.h"
+#include "snapshot.h"
 #include "snippet.h"
 
 #endif

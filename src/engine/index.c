@@ -1,6 +1,7 @@
 /* index.c: see index.h. */
 
-#include <math.h>
+#include <sys/mman.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,18 +9,30 @@
 #include "hash.h"
 #include "index.h"
 
+struct index *
+index_retain(struct index *ix)
+{
+	atomic_fetch_add_explicit(&ix->refs, 1, memory_order_relaxed);
+	return ix;
+}
+
 void
 index_free(struct index *ix)
 {
-	if (ix == NULL)
+	if (ix == NULL ||
+	    atomic_fetch_sub_explicit(&ix->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	free(ix->docs);
-	free(ix->text);
-	free(ix->norms);
-	free(ix->ids);
-	free(ix->terms);
-	free(ix->names);
-	postings_arena_free(&ix->postings);
+	if (ix->map != NULL)
+		munmap(ix->map, ix->map_len);
+	else {
+		free(ix->docs);
+		free(ix->text);
+		free(ix->dl);
+		free(ix->ids);
+		free(ix->terms);
+		free(ix->names);
+		postings_arena_free(&ix->postings);
+	}
 	free(ix);
 }
 
@@ -129,10 +142,4 @@ index_term_range(const struct index *ix, const char *s, size_t len,
 		    index_term_cmp(ix, *lo, s, len, 0) == 0);
 	else
 		*hi = index_term_bound(ix, s, len, prefix, 1);
-}
-
-double
-index_idf(const struct index *ix, uint32_t df)
-{
-	return log(1 + (ix->ndocs - df + 0.5) / (df + 0.5));
 }

@@ -1,15 +1,18 @@
 /*
- * index.h: a built index and the read-only accessors every part of the
- * engine above it uses: documents, the id table, the dictionary, idf.
+ * index.h: one built index (a segment, when there are several) and the
+ * read-only accessors every part of the engine above it uses: documents,
+ * the id table, the dictionary.
  *
- * An index is made by the builder (build.h) and is then read-only: any
- * number of threads may read it at once without locks.  Whoever built it
- * frees it with index_free once no thread uses it any more (the daemon
- * counts references; the index itself does not).
+ * An index is made by the builder (build.h), a merge (merge.h) or read
+ * from a segment file, and is then read-only: any number of threads may
+ * read it at once without locks.  It counts references: whoever made it
+ * holds the first, each snapshot that lists it one more, and the last
+ * index_free frees it.
  */
 #ifndef SEARCHD_INDEX_H
 #define SEARCHD_INDEX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,14 +45,19 @@ struct index_term {
 	struct postings	postings;
 };
 
-/* Everything is allocated by build_finish and freed by index_free. */
+/*
+ * The arrays are allocated by whoever made the index and freed with it,
+ * or they point into a mapped segment file (map), unmapped with it.
+ */
 struct index {
+	_Atomic unsigned	 refs;
 	struct index_docrec	*docs;
 	uint32_t		 ndocs;
 	char			*text;
 	size_t			 text_len;
-	/* Per document, BM25's k1 * (1 - b + b * dl / avgdl). */
-	double			*norms;
+	/* Per document, its length in words, for BM25's norm. */
+	uint32_t		*dl;
+	uint64_t		 total_dl;
 	/* Open addressing on the ids: document numbers or INDEX_NO_DOC. */
 	uint32_t		*ids;
 	size_t			 ids_mask;
@@ -61,6 +69,8 @@ struct index {
 	uint64_t		 npostings;
 	size_t			 memory;
 	double			 build_seconds;
+	void			*map;		/* NULL: the arrays are heap */
+	size_t			 map_len;
 };
 
 struct index_info {
@@ -93,6 +103,8 @@ struct index_hit {
 	double		score;
 };
 
+/* Another reference; index_free drops one, and the last frees. */
+struct index	*index_retain(struct index *);
 void		 index_free(struct index *);
 void		 index_info(const struct index *, struct index_info *);
 void		 index_doc(const struct index *, uint32_t, struct index_doc *);
@@ -102,6 +114,12 @@ uint32_t	 index_doc_by_id(const struct index *, const char *, size_t);
 /* The range [*lo, *hi) of terms equal to, or starting with, a string. */
 void		 index_term_range(const struct index *, const char *, size_t,
 		    int prefix, uint32_t *lo, uint32_t *hi);
-double		 index_idf(const struct index *, uint32_t df);
+/* A term's name, not NUL-terminated. */
+static inline const char *
+index_term_name(const struct index *ix, uint32_t t, size_t *len)
+{
+	*len = ix->terms[t].name_len;
+	return ix->names + ix->terms[t].name_off;
+}
 
 #endif

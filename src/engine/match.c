@@ -27,7 +27,7 @@ struct match {
 	uint32_t		  offset;	/* a phrase word's place in it */
 	uint64_t		  cost;		/* postings it may visit */
 	struct postings_cursor	 *cur;		/* leaf: one per term */
-	double			 *idf;
+	const double		 *idf;
 	uint32_t		 *heap;		/* leaf: live cursors by doc */
 	uint32_t		  nheap;
 	struct match		**kids;
@@ -37,7 +37,7 @@ struct match {
 };
 
 /* As QUERY_FIRST_BLOCK: a few leaves, and malloc's per-thread cache. */
-#define MATCH_FIRST_BLOCK	880
+#define MATCH_FIRST_BLOCK	872
 
 /*
  * A query's evaluation: the tree, which lives in the arena, and scratch
@@ -45,6 +45,7 @@ struct match {
  */
 struct match_run {
 	const struct index	*ix;
+	const struct match_terms *mt;
 	struct match		*root;
 	uint32_t		*at;		/* a leaf's cursors on its doc */
 	size_t			 at_cap;
@@ -55,6 +56,9 @@ struct match_run {
 	struct arena		 arena;
 	char			 first[MATCH_FIRST_BLOCK];
 };
+
+/* glibc's per-thread cache serves chunks of up to 1032 bytes. */
+_Static_assert(sizeof(struct match_run) <= 1032, "a run fits the tcache");
 
 static uint32_t	match_seek(struct match_run *, struct match *, uint32_t);
 
@@ -119,18 +123,16 @@ match_leaf_init(struct match_run *r, struct match *m,
 {
 	const struct index *ix = r->ix;
 	const struct postings *p;
-	uint32_t lo, hi, i;
+	uint32_t lo = r->mt->lo[qn->leaf], hi = r->mt->hi[qn->leaf], i;
 
 	m->type = MATCH_LEAF;
-	index_term_range(ix, qn->term, qn->term_len, qn->prefix, &lo, &hi);
 	m->cur = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->cur));
-	m->idf = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->idf));
+	m->idf = r->mt->idf[qn->leaf];
 	m->heap = arena_alloc(&r->arena, (hi - lo + 1) * sizeof(*m->heap));
 	for (i = 0; i < hi - lo; i++) {
 		p = &ix->terms[lo + i].postings;
 		postings_cursor_init(&m->cur[i], ix->postings.data,
 		    ix->postings.skips, p);
-		m->idf[i] = index_idf(ix, p->df);
 		m->cost += p->df;
 		m->heap[i] = i;
 	}
@@ -178,7 +180,7 @@ static double
 match_leaf_score(struct match_run *r, const struct match *m)
 {
 	const struct postings_cursor *c;
-	double norm = r->ix->norms[m->doc], s = 0;
+	double norm = r->mt->norm_a + r->mt->norm_b * r->ix->dl[m->doc], s = 0;
 	size_t i, n;
 
 	n = match_leaf_at(r, m);
@@ -419,7 +421,8 @@ match_build(struct match_run *r, const struct query_node *qn)
 }
 
 struct match_run *
-match_run_new(const struct index *ix, const struct query *q)
+match_run_new(const struct index *ix, const struct query *q,
+    const struct match_terms *mt)
 {
 	struct match_run *r;
 
@@ -427,6 +430,7 @@ match_run_new(const struct index *ix, const struct query *q)
 	memset(r, 0, offsetof(struct match_run, arena));
 	arena_init(&r->arena, r->first, sizeof(r->first));
 	r->ix = ix;
+	r->mt = mt;
 	if (q != NULL && q->root != NULL)
 		r->root = match_build(r, q->root);
 	return r;

@@ -17,7 +17,23 @@ struct index;
 struct query;
 struct match_run;
 
-struct match_run *match_run_new(const struct index *, const struct query *);
+/*
+ * What a run on one segment needs of the whole snapshot: for each leaf of
+ * the query, the segment's range of its terms and each one's idf over
+ * every segment's live documents; and BM25's norm of a document length,
+ * norm_a + norm_b * dl, from the live average.  The caller owns it, for
+ * as long as the run lives.
+ */
+struct match_terms {
+	const uint32_t		*lo;		/* by leaf */
+	const uint32_t		*hi;
+	const double *const	*idf;		/* by leaf, hi - lo of them */
+	double			 norm_a;
+	double			 norm_b;
+};
+
+struct match_run *match_run_new(const struct index *, const struct query *,
+		    const struct match_terms *);
 /* The next matching document >= target, or POSTINGS_END. */
 uint32_t	 match_run_next(struct match_run *, uint32_t target);
 /* The score of the document match_run_next last returned. */

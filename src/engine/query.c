@@ -100,6 +100,8 @@ query_term_new(struct query *q, const struct tokenize *t)
 	node = query_node_new(q, QUERY_TERM);
 	node->term = arena_strndup(&q->arena, t->term, t->term_len);
 	node->term_len = t->term_len;
+	node->leaf = (uint32_t)q->nleaves;
+	query_push(q, &q->leaves, &q->nleaves, node);
 	return node;
 }
 
@@ -281,6 +283,8 @@ query_parse(const char *s, size_t len, char *err, size_t errlen)
 	q->root = NULL;
 	q->terms = NULL;
 	q->nterms = 0;
+	q->leaves = NULL;
+	q->nleaves = 0;
 	arena_init(&q->arena, q->first, sizeof(q->first));
 	memset(&p, 0, sizeof(p));
 	p.s = s;

@@ -12,6 +12,7 @@
 #define SEARCHD_QUERY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arena.h"
 
@@ -28,6 +29,7 @@ struct query_node {
 	char			 *term;		/* folded, NUL-terminated */
 	size_t			  term_len;
 	int			  prefix;
+	uint32_t		  leaf;		/* a term's place in leaves */
 	struct query_node	**kids;
 	size_t			  nkids;
 	struct query_node	**neg;
@@ -45,10 +47,14 @@ struct query {
 	/* Every term that must occur somewhere, for marking snippets. */
 	struct query_node	**terms;
 	size_t			  nterms;
+	/* Every term node, numbered by its leaf, even one a group dropped. */
+	struct query_node	**leaves;
+	size_t			  nleaves;
 	/* Holds every node, array and string; a few words fit in first. */
 	struct arena		  arena;
 	char			  first[QUERY_FIRST_BLOCK];
 };
+_Static_assert(sizeof(struct query) <= 1032, "a query fits the tcache");
 
 /*
  * Parses a query: words (AND), OR, -word, "a phrase", word*.  Returns NULL
