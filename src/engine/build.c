@@ -536,17 +536,6 @@ build_dictionary(struct build *b)
 	free(v);
 }
 
-static void
-build_account(struct index *ix)
-{
-	ix->memory = sizeof(*ix) +
-	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->dl)) +
-	    ix->text_len + (ix->ids_mask + 1) * sizeof(*ix->ids) +
-	    (size_t)ix->nterms * sizeof(*ix->terms) + ix->names_len +
-	    ix->postings.cap +
-	    ix->postings.skips_cap * sizeof(*ix->postings.skips);
-}
-
 static double
 build_elapsed(const struct timespec *start)
 {
@@ -574,7 +563,7 @@ build_finish(struct build *b)
 	ix->text = xreallocarray(b->text.data, ix->text_len ? ix->text_len : 1,
 	    1);
 	b->text.data = NULL;
-	build_account(ix);
+	index_account(ix);
 	ix->build_seconds = build_elapsed(&b->start);
 	b->ix = NULL;
 	build_free(b);

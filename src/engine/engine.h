@@ -16,6 +16,8 @@
  *   build, load, import, merge      building an index, reading files in a
  *                                   thread ahead of it, both together,
  *                                   merging segments into one
+ *   live                            the segments of an index that takes
+ *                                   writes, and the writes
  *   query, match, topk, search,     parsing and running a query, keeping
  *   snippet                         the best hits, cutting their snippets
  */
@@ -25,6 +27,8 @@
 #include "deletes.h"
 #include "import.h"
 #include "index.h"
+#include "live.h"
+#include "merge.h"
 #include "query.h"
 #include "search.h"
 #include "snapshot.h"

@@ -37,6 +37,17 @@ index_free(struct index *ix)
 }
 
 void
+index_account(struct index *ix)
+{
+	ix->memory = sizeof(*ix) +
+	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->dl)) +
+	    ix->text_len + (ix->ids_mask + 1) * sizeof(*ix->ids) +
+	    (size_t)ix->nterms * sizeof(*ix->terms) + ix->names_len +
+	    ix->postings.cap +
+	    ix->postings.skips_cap * sizeof(*ix->postings.skips);
+}
+
+void
 index_info(const struct index *ix, struct index_info *info)
 {
 	info->ndocs = ix->ndocs;

@@ -107,6 +107,8 @@ struct index_hit {
 struct index	*index_retain(struct index *);
 void		 index_free(struct index *);
 void		 index_info(const struct index *, struct index_info *);
+/* Sets memory to the bytes its arrays hold, for whoever made it. */
+void		 index_account(struct index *);
 void		 index_doc(const struct index *, uint32_t, struct index_doc *);
 const char	*index_doc_text(const struct index *, uint32_t, size_t *);
 /* The document with this id, or INDEX_NO_DOC. */
