@@ -125,7 +125,8 @@ op_add(struct live *l, uint64_t *seq)
 		    rnd_below(NIDS);
 		make_doc(slot[k], &bd[k], &title[k], &text[k]);
 	}
-	ck_assert_int_eq(live_add(l, bd, n, ++*seq, err, sizeof(err)), 0);
+	ck_assert_int_eq(live_add(l, bd, n, ++*seq, NULL, err, sizeof(err)),
+	    0);
 	for (k = 0; k < n; k++)
 		model_set(slot[k], title[k], text[k]);
 	live_compact(l);

@@ -2,7 +2,7 @@
 circles between files.
 
 Each folder of src/ is a library with a rank: common, then proto and
-engine, then daemon and ctl.  A file may include headers of its own folder
+engine, then store, then daemon and ctl.  A file may include headers of its own folder
 and of the folders its folder may call, never of one above.  Within the
 tree, a file stem (match.c with match.h) is one unit; neither the headers
 units include nor the functions their compiled objects call may form a
@@ -28,7 +28,8 @@ MAY_CALL = {
     "common": set(),
     "proto": {"common"},
     "engine": {"common"},
-    "daemon": {"common", "proto", "engine"},
+    "store": {"common", "engine"},
+    "daemon": {"common", "proto", "engine", "store"},
     "ctl": {"common", "proto"},
 }
 
@@ -37,6 +38,7 @@ OBJECTS = {
     "common": ["src/common/libcommon.a"],
     "proto": ["src/proto/libproto.a"],
     "engine": ["src/engine/libengine.a"],
+    "store": ["src/store/libstore.a"],
     "daemon": ["src/daemon/searchd-*.o"],
     "ctl": ["src/ctl/searchctl-*.o"],
 }

@@ -501,6 +501,7 @@ build_layout(struct build *b, const struct build_name *v)
 		bt = &b->table[v[t].slot];
 		ix->terms[t].name_off = names.len;
 		ix->terms[t].name_len = v[t].len;
+		ix->terms[t].reserved = 0;
 		buf_add(&names, v[t].name, v[t].len);
 		streams_place(&b->streams, &bt->st, &ix->terms[t].postings);
 	}

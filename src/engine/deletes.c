@@ -185,21 +185,41 @@ deletes_doc_terms(const struct index *ix, uint32_t doc,
 	return out;
 }
 
-int
-deletes_mark(struct deletes *d, const struct index *ix, uint32_t doc,
-    struct deletes_scratch *s)
+void
+deletes_set(struct deletes *d, const struct index *ix, uint32_t doc)
 {
 	struct deletes_page *p;
-	uint32_t bit = doc & ((1u << DELETES_BITS_SHIFT) - 1), t;
-	size_t i, n;
+	uint32_t bit = doc & ((1u << DELETES_BITS_SHIFT) - 1);
 
 	if (deletes_has(d, doc))
-		return -1;
+		return;
 	p = deletes_page_own(&d->bits[doc >> DELETES_BITS_SHIFT],
 	    DELETES_BITS_WORDS);
 	p->v[bit >> 6] |= (uint64_t)1 << (bit & 63);
 	d->count++;
 	d->dl += ix->dl[doc];
+}
+
+void
+deletes_set_df(struct deletes *d, uint32_t t, uint32_t n)
+{
+	struct deletes_page *p;
+
+	p = deletes_page_own(&d->df[t >> DELETES_DF_SHIFT], DELETES_DF_WORDS);
+	((uint32_t *)p->v)[t & ((1u << DELETES_DF_SHIFT) - 1)] = n;
+}
+
+int
+deletes_mark(struct deletes *d, const struct index *ix, uint32_t doc,
+    struct deletes_scratch *s)
+{
+	struct deletes_page *p;
+	uint32_t t;
+	size_t i, n;
+
+	if (deletes_has(d, doc))
+		return -1;
+	deletes_set(d, ix, doc);
 	n = deletes_doc_terms(ix, doc, s);
 	for (i = 0; i < n; i++) {
 		t = s->terms[i];

@@ -61,6 +61,14 @@ int		 deletes_mark(struct deletes *, const struct index *,
 void		 deletes_scratch_init(struct deletes_scratch *);
 void		 deletes_scratch_free(struct deletes_scratch *);
 
+/*
+ * For reading a saved copy back: sets a document's bit, with its words,
+ * and a term's count, as they were counted when the copy was saved.
+ */
+void		 deletes_set(struct deletes *, const struct index *,
+		    uint32_t doc);
+void		 deletes_set_df(struct deletes *, uint32_t t, uint32_t n);
+
 /* How many deleted documents contain term t. */
 uint32_t	 deletes_df(const struct deletes *, uint32_t t);
 

@@ -38,10 +38,14 @@ struct index_docrec {
 	uint32_t	extra_len;
 };
 
-/* One term of the dictionary, which is sorted by name. */
+/*
+ * One term of the dictionary, which is sorted by name.  It is a record of
+ * segment files too, so it has no padding: reserved is zero.
+ */
 struct index_term {
 	uint64_t	name_off;
 	uint32_t	name_len;
+	uint32_t	reserved;
 	struct postings	postings;
 };
 

@@ -187,15 +187,23 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 	return build_finish(b);
 }
 
+uint64_t
+live_room(const struct live *l)
+{
+	return INDEX_DOCS_MAX - live_numbers(l);
+}
+
 int
 live_add(struct live *l, const struct build_doc *docs, size_t n,
-    uint64_t seq, char *err, size_t errlen)
+    uint64_t seq, size_t *replaced, char *err, size_t errlen)
 {
 	char *keep;
-	size_t i, kept;
+	size_t i, kept, nrep = 0;
 	ssize_t at;
 	uint32_t doc;
 
+	if (replaced != NULL)
+		*replaced = 0;
 	if (n == 0) {
 		l->seq = seq;
 		return 0;
@@ -210,12 +218,16 @@ live_add(struct live *l, const struct build_doc *docs, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		if (keep[i] && (at = live_find(l, docs[i].id, docs[i].id_len,
-		    &doc)) != -1)
+		    &doc)) != -1) {
 			live_mark(l, (size_t)at, doc);
+			nrep++;
+		}
 	}
 	live_append(l, live_build(l, docs, n, keep), NULL, 0);
 	free(keep);
 	l->seq = seq;
+	if (replaced != NULL)
+		*replaced = nrep;
 	return 0;
 }
 

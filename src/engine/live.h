@@ -61,11 +61,15 @@ void	live_append(struct live *, struct index *, struct deletes *,
 /*
  * Adds documents in order as write seq; each replaces the live document
  * with its id, and of several with one id in the batch the last stays.
- * Their words are found here.  -1 with the reason in err when the batch
- * would make too many documents (nothing is changed then).
+ * Their words are found here; *replaced (if not NULL) is set to how many
+ * live documents they replaced.  -1 with the reason in err when the
+ * batch would make more documents than live_room allows (nothing is
+ * changed then).
  */
 int	live_add(struct live *, const struct build_doc *, size_t n,
-	    uint64_t seq, char *err, size_t errlen);
+	    uint64_t seq, size_t *replaced, char *err, size_t errlen);
+/* How many more documents may be added before merges make room. */
+uint64_t live_room(const struct live *);
 /* Deletes the documents with these ids as write seq; returns how many. */
 size_t	live_delete(struct live *, const char *const *ids,
 	    const size_t *lens, size_t n, uint64_t seq);

@@ -195,12 +195,14 @@ merge_skip(struct merge *m, struct merge_out *o)
 	}
 	if (m->ntskips == 0) {
 		m->tskips[0].doc_off = m->tskips[0].pos_off = 0;
+		m->tskips[0].reserved = 0;
 		m->ntskips = 1;
 	}
 	m->tskips[m->ntskips - 1].last_doc = o->next - 1;
 	m->tskips[m->ntskips].doc_off = m->dstream.len;
 	m->tskips[m->ntskips].pos_off = m->pstream.len;
 	m->tskips[m->ntskips].last_doc = 0;
+	m->tskips[m->ntskips].reserved = 0;
 	m->ntskips++;
 }
 
@@ -258,6 +260,7 @@ merge_place(struct merge *m, const char *name, size_t len,
 	t = &ix->terms[ix->nterms++];
 	t->name_off = m->names.len;
 	t->name_len = (uint32_t)len;
+	t->reserved = 0;
 	merge_add_bytes(&m->names, name, len);
 	t->postings.df = o->df;
 	t->postings.doc_off = m->arena.len;

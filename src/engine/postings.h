@@ -28,11 +28,12 @@ struct postings {
 	uint32_t	skip;		/* first skip entry, if df > block */
 };
 
-/* The start of one block of a term's postings. */
+/* The start of one block of a term's postings; reserved is zero. */
 struct postings_skip {
 	uint64_t	doc_off;
 	uint64_t	pos_off;
 	uint32_t	last_doc;	/* last document of the block */
+	uint32_t	reserved;
 };
 
 /* Every term's postings and skip entries, owned by the index. */

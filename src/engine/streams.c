@@ -161,6 +161,7 @@ streams_skip(struct streams *s, struct streams_term *st)
 		if (s->skips[st->term] == NULL) {
 			sk->n = 1;
 			sk->v[0].doc_off = sk->v[0].pos_off = 0;
+			sk->v[0].reserved = 0;
 		}
 		sk->cap = cap;
 		s->skips[st->term] = sk;
@@ -169,6 +170,7 @@ streams_skip(struct streams *s, struct streams_term *st)
 	sk->v[sk->n].doc_off = streams_len(st, STREAMS_DOCS);
 	sk->v[sk->n].pos_off = streams_len(st, STREAMS_POS);
 	sk->v[sk->n].last_doc = 0;
+	sk->v[sk->n].reserved = 0;
 	sk->n++;
 }
 

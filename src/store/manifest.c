@@ -1,0 +1,264 @@
+/* manifest.c: see manifest.h. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xxhash.h>
+
+#include "fsio.h"
+#include "manifest.h"
+#include "xmalloc.h"
+
+/* A manifest lists segments, not documents: it stays small. */
+#define MANIFEST_MAX		(16 * 1024 * 1024)
+
+void
+manifest_init(struct manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void
+manifest_free(struct manifest *m)
+{
+	free(m->segs);
+	manifest_init(m);
+}
+
+void
+manifest_add(struct manifest *m, uint64_t file, uint64_t delgen)
+{
+	m->segs = xreallocarray(m->segs, m->nsegs + 1, sizeof(*m->segs));
+	m->segs[m->nsegs].file = file;
+	m->segs[m->nsegs++].delgen = delgen;
+}
+
+void
+manifest_seg_name(char *out, size_t len, uint64_t file)
+{
+	snprintf(out, len, "%08" PRIu64 ".seg", file);
+}
+
+void
+manifest_del_name(char *out, size_t len, uint64_t file, uint64_t gen)
+{
+	snprintf(out, len, "%08" PRIu64 ".%" PRIu64 ".del", file, gen);
+}
+
+void
+manifest_log_name(char *out, size_t len, uint64_t file)
+{
+	snprintf(out, len, "%08" PRIu64 ".log", file);
+}
+
+void
+manifest_encode(const struct manifest *m, struct buf *out)
+{
+	size_t start = out->len, i;
+
+	buf_addf(out, "searchd-manifest %d\n", MANIFEST_VERSION);
+	buf_addf(out, "checkpoint %" PRIu64 "\n", m->checkpoint);
+	buf_addf(out, "log %" PRIu64 "\n", m->log);
+	buf_addf(out, "next %" PRIu64 "\n", m->next);
+	for (i = 0; i < m->nsegs; i++) {
+		if (m->segs[i].delgen != 0)
+			buf_addf(out, "segment %" PRIu64 " del %" PRIu64 "\n",
+			    m->segs[i].file, m->segs[i].delgen);
+		else
+			buf_addf(out, "segment %" PRIu64 "\n", m->segs[i].file);
+	}
+	buf_addf(out, "end %016" PRIx64 "\n",
+	    XXH3_64bits(out->data + start, out->len - start));
+}
+
+/* One whole number, all digits, no sign. */
+static int
+manifest_number(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
+static int
+manifest_line(struct manifest *m, char *line, int n, unsigned *seen)
+{
+	char *w[5], *save = NULL;
+	uint64_t a, b;
+	int k = 0;
+
+	for (w[k] = strtok_r(line, " ", &save); w[k] != NULL && k < 4;
+	    w[++k] = strtok_r(NULL, " ", &save))
+		;
+	if (k == 4 && w[4] != NULL)
+		return -1;
+	if (n == 1)
+		return k == 2 && strcmp(w[0], "searchd-manifest") == 0 &&
+		    manifest_number(w[1], &a) == 0 && a == MANIFEST_VERSION ?
+		    0 : -1;
+	if (k == 2 && manifest_number(w[1], &a) == 0) {
+		if (strcmp(w[0], "checkpoint") == 0 && !(*seen & 1)) {
+			m->checkpoint = a;
+			*seen |= 1;
+			return 0;
+		}
+		if (strcmp(w[0], "log") == 0 && !(*seen & 2)) {
+			m->log = a;
+			*seen |= 2;
+			return 0;
+		}
+		if (strcmp(w[0], "next") == 0 && !(*seen & 4)) {
+			m->next = a;
+			*seen |= 4;
+			return 0;
+		}
+		if (strcmp(w[0], "segment") == 0) {
+			manifest_add(m, a, 0);
+			return 0;
+		}
+	}
+	if (k == 4 && strcmp(w[0], "segment") == 0 &&
+	    strcmp(w[2], "del") == 0 && manifest_number(w[1], &a) == 0 &&
+	    manifest_number(w[3], &b) == 0 && b != 0) {
+		manifest_add(m, a, b);
+		return 0;
+	}
+	return -1;
+}
+
+int
+manifest_decode(const char *text, size_t len, struct manifest *m,
+    char *err, size_t errlen)
+{
+	const char *p = text, *nl, *endline = NULL;
+	char line[256];
+	uint64_t sum;
+	unsigned seen = 0;
+	int n = 0;
+
+	manifest_init(m);
+	while (p < text + len) {
+		if ((nl = memchr(p, '\n', (size_t)(text + len - p))) == NULL ||
+		    (size_t)(nl - p) >= sizeof(line))
+			goto bad;
+		n++;
+		memcpy(line, p, (size_t)(nl - p));
+		line[nl - p] = '\0';
+		if (strncmp(line, "end ", 4) == 0) {
+			endline = p;
+			p = nl + 1;
+			break;
+		}
+		if (manifest_line(m, line, n, &seen) == -1)
+			goto bad;
+		p = nl + 1;
+	}
+	if (endline == NULL || p != text + len || seen != 7) {
+		n++;
+		snprintf(err, errlen, "%d: %s", n, endline == NULL ?
+		    "no end line (truncated)" : p != text + len ?
+		    "bytes after the end line" : "checkpoint, log or next "
+		    "missing");
+		manifest_free(m);
+		return -1;
+	}
+	if (sscanf(endline + 4, "%16" SCNx64, &sum) != 1 ||
+	    sum != XXH3_64bits(text, (size_t)(endline - text))) {
+		snprintf(err, errlen, "%d: checksum mismatch", n);
+		manifest_free(m);
+		return -1;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "%d: not a manifest line", n + 1);
+	manifest_free(m);
+	return -1;
+}
+
+int
+manifest_read(const char *dir, struct manifest *m, char *err, size_t errlen)
+{
+	struct stat st;
+	char path[4096], why[256], *text;
+	int fd, rc;
+
+	manifest_init(m);
+	if (fsio_path(path, sizeof(path), dir, MANIFEST_NAME) == -1) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || st.st_size > MANIFEST_MAX) {
+		snprintf(err, errlen, "%s: %s", path, st.st_size > MANIFEST_MAX ?
+		    "too large for a manifest" : strerror(errno));
+		close(fd);
+		return -1;
+	}
+	text = xmalloc((size_t)st.st_size + 1);
+	if (fsio_pread(fd, text, (size_t)st.st_size, 0) == -1) {
+		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		rc = -1;
+	} else if (manifest_decode(text, (size_t)st.st_size, m, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s:%s", path, why);
+		rc = -1;
+	} else
+		rc = 0;
+	free(text);
+	close(fd);
+	return rc;
+}
+
+int
+manifest_write(const char *dir, const struct manifest *m, char *err,
+    size_t errlen)
+{
+	char path[4096], tmp[4096];
+	struct buf b;
+	int fd, rc = -1;
+
+	if (fsio_path(path, sizeof(path), dir, MANIFEST_NAME) == -1 ||
+	    fsio_path(tmp, sizeof(tmp), dir, MANIFEST_NAME ".tmp") == -1) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -1;
+	}
+	buf_init(&b);
+	manifest_encode(m, &b);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		snprintf(err, errlen, "%s: open: %s", tmp, strerror(errno));
+	else if (fsio_write(fd, b.data, b.len) == -1)
+		snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
+	else if (fsync(fd) == -1)
+		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+	else if (close(fd) == -1) {
+		fd = -1;
+		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
+	} else if ((fd = -1, rename(tmp, path)) == -1)
+		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
+	else if (fsio_sync_dir(dir) == -1)
+		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+	else
+		rc = 0;
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		unlink(tmp);
+	buf_free(&b);
+	return rc;
+}

@@ -1,0 +1,271 @@
+/*
+ * recover.c: opening a data_dir.  An empty one is filled from the corpus
+ * files (or the tutorial's documents); otherwise the manifest's segments
+ * and deletions are opened and checked, and the log past its checkpoint
+ * is replayed.  Whatever is damaged stops the start with where and why:
+ * only a torn last record, which a crash in mid-append leaves, is cut.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "delfile.h"
+#include "engine.h"
+#include "fsio.h"
+#include "log.h"
+#include "manifest.h"
+#include "segfile.h"
+#include "store_impl.h"
+#include "wal.h"
+#include "xmalloc.h"
+
+/* The first data_dir gets its documents from the corpus, as segment 1. */
+static int
+recover_init(struct store *s, const struct store_options *o,
+    struct manifest *m, char *err, size_t errlen)
+{
+	struct index *ix;
+	char name[64], why[1024];
+
+	if (o->ncorpus == 0)
+		ix = import_builtin();
+	else if ((ix = import_files(o->corpus, o->ncorpus, why,
+	    sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	manifest_seg_name(name, sizeof(name), 1);
+	if (segfile_write(ix, s->dir, name, err, errlen) == -1) {
+		index_free(ix);
+		return -1;
+	}
+	log_info("%s: imported %u documents from %s into %s", s->dir,
+	    ix->ndocs, o->ncorpus == 0 ? "the built-in corpus" :
+	    "the corpus files", name);
+	index_free(ix);
+	manifest_init(m);
+	m->checkpoint = 0;
+	/* Log 2 is made when the store opens: no log is lost until then. */
+	m->log = 2;
+	m->next = 2;
+	manifest_add(m, 1, 0);
+	return manifest_write(s->dir, m, err, errlen);
+}
+
+static int
+recover_segments(struct store *s, const struct manifest *m, char *err,
+    size_t errlen)
+{
+	struct index *ix;
+	struct deletes *del;
+	char name[64];
+	size_t i;
+
+	s->saved = xcalloc(m->nsegs + 1, sizeof(*s->saved));
+	for (i = 0; i < m->nsegs; i++) {
+		manifest_seg_name(name, sizeof(name), m->segs[i].file);
+		if ((ix = segfile_open(s->dir, name, err, errlen)) == NULL)
+			return -1;
+		del = NULL;
+		if (m->segs[i].delgen != 0) {
+			manifest_del_name(name, sizeof(name), m->segs[i].file,
+			    m->segs[i].delgen);
+			if ((del = delfile_read(ix, s->dir, name, err,
+			    errlen)) == NULL) {
+				index_free(ix);
+				return -1;
+			}
+		}
+		s->saved[s->nsaved].file = m->segs[i].file;
+		s->saved[s->nsaved].gen = m->segs[i].delgen;
+		s->saved[s->nsaved++].del = del ? deletes_retain(del) : NULL;
+		live_append(&s->live, ix, del, m->segs[i].file);
+	}
+	return 0;
+}
+
+/* Applies one replayed record past the checkpoint. */
+static int
+recover_apply(void *arg, const struct wal_record *r, char *err,
+    size_t errlen)
+{
+	struct store *s = arg;
+
+	if (r->seq <= s->checkpoint)
+		return 0;
+	if (r->seq != s->live.seq + 1) {
+		snprintf(err, errlen, "write %llu follows %llu: writes after "
+		    "the checkpoint are missing from the log",
+		    (unsigned long long)r->seq,
+		    (unsigned long long)s->live.seq);
+		return -1;
+	}
+	if (r->type == WAL_ADD) {
+		if (live_add(&s->live, r->docs, r->ndocs, r->seq, NULL, err,
+		    errlen) == -1)
+			return -1;
+	} else
+		live_delete(&s->live, r->ids, r->lens, r->nids, r->seq);
+	live_compact(&s->live);
+	return 0;
+}
+
+/* Cuts a torn last record off, saying so once. */
+static int
+recover_cut(const char *path, const struct wal_scan *scan, char *err,
+    size_t errlen)
+{
+	if (truncate(path, (off_t)scan->end) == -1) {
+		snprintf(err, errlen, "%s: cannot cut its torn last record: "
+		    "%s", path, strerror(errno));
+		return -1;
+	}
+	log_warnx("%s:%llu: cut %llu bytes of a torn last record (a crash "
+	    "in mid-append); every record before it is kept", path,
+	    (unsigned long long)scan->end,
+	    (unsigned long long)(scan->size - scan->end));
+	return 0;
+}
+
+static int
+recover_log(struct store *s, uint64_t file, int last, uint64_t *prev,
+    char *err, size_t errlen)
+{
+	struct wal_scan scan;
+	struct stat st;
+	char name[64], path[4096], why[1024];
+	void *map = NULL;
+	int fd, rc;
+
+	manifest_log_name(name, sizeof(name), file);
+	fsio_path(path, sizeof(path), s->dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size,
+	    PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	rc = wal_scan(map != NULL ? map : "", (size_t)st.st_size, file, *prev,
+	    recover_apply, s, &scan, why, sizeof(why));
+	if (map != NULL)
+		munmap(map, (size_t)st.st_size);
+	if (rc == -1) {
+		snprintf(err, errlen, "%s:%s", path, why);
+		return -1;
+	}
+	if (scan.records > 0)
+		*prev = scan.last_seq;
+	if (scan.torn && !last) {
+		snprintf(err, errlen, "%s:%llu: a record is cut short, and "
+		    "later log files follow: the log is damaged", path,
+		    (unsigned long long)scan.end);
+		return -1;
+	}
+	if (scan.torn && recover_cut(path, &scan, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+recover_replay(struct store *s, const struct manifest *m, char *err,
+    size_t errlen)
+{
+	uint64_t *files, prev = 0, before = s->live.seq;
+	size_t n, i;
+	int rc = 0;
+
+	n = datadir_logs(s->dir, m->log, &files);
+	/* A manifest names only a log that was made before it was written. */
+	if (m->log < m->next && (n == 0 || files[0] != m->log)) {
+		snprintf(err, errlen, "%s: log file %llu, which the manifest "
+		    "needs, is missing", s->dir, (unsigned long long)m->log);
+		free(files);
+		return -1;
+	}
+	for (i = 0; i < n && rc == 0; i++)
+		rc = recover_log(s, files[i], i == n - 1, &prev, err, errlen);
+	free(files);
+	if (rc == 0 && s->live.seq > before)
+		log_info("%s: replayed writes %llu to %llu from the log", s->dir,
+		    (unsigned long long)before + 1,
+		    (unsigned long long)s->live.seq);
+	return rc;
+}
+
+/* Makes the directory if only it is missing, as systemd's would be. */
+static int
+recover_mkdir(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		snprintf(err, errlen, "%s: not a directory", dir);
+		return -1;
+	}
+	if (errno == ENOENT && mkdir(dir, 0700) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	return -1;
+}
+
+int
+recover_open(struct store *s, const struct store_options *o, char *err,
+    size_t errlen)
+{
+	struct manifest m;
+	char stray[256];
+	uint64_t max;
+	int rc;
+
+	if (recover_mkdir(s->dir, err, errlen) == -1 ||
+	    datadir_lock(s, err, errlen) == -1)
+		return -1;
+	if ((rc = manifest_read(s->dir, &m, err, errlen)) == -1)
+		return -1;
+	if (rc == 1) {
+		if (datadir_has_files(s->dir, stray, sizeof(stray))) {
+			snprintf(err, errlen, "%s: no MANIFEST, yet it holds "
+			    "%s: not a searchd data_dir, or its MANIFEST is "
+			    "lost", s->dir, stray);
+			return -1;
+		}
+		if (recover_init(s, o, &m, err, errlen) == -1)
+			return -1;
+	}
+	s->checkpoint = m.checkpoint;
+	s->live.seq = m.checkpoint;
+	s->log_first = m.log;
+	if (recover_segments(s, &m, err, errlen) == -1 ||
+	    recover_replay(s, &m, err, errlen) == -1) {
+		manifest_free(&m);
+		return -1;
+	}
+	max = datadir_max_file(s->dir);
+	s->next_file = m.next > max + 1 ? m.next : max + 1;
+	s->log_file = s->next_file++;
+	if ((s->log_fd = datadir_log_create(s->dir, s->log_file, err,
+	    errlen)) == -1) {
+		manifest_free(&m);
+		return -1;
+	}
+	s->log_size = WAL_FILE_HEAD_SIZE;
+	datadir_clean(s->dir, &m);
+	s->current = m;
+	return 0;
+}
