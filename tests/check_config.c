@@ -210,9 +210,10 @@ END_TEST
 START_TEST(test_keys_table)
 {
 	static const char *const want[] = { "client_timeout", "corpus",
-	    "listen", "log_level", "max_connections", "max_message_size",
-	    "read_timeout", "tls_certificate", "tls_client_ca", "tls_key",
-	    "workers" };
+	    "data_dir", "listen", "log_level", "max_connections",
+	    "max_message_size", "read_timeout", "sync", "tls_certificate",
+	    "tls_client_ca", "tls_key", "workers", "write_allow",
+	    "write_buffer" };
 	struct config cf;
 	char line[128];
 	size_t i;

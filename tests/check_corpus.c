@@ -161,12 +161,12 @@ START_TEST(test_errors)
 	ck_bad("[1, 2]", "not a JSON object");
 	ck_bad("17", "not a JSON object");
 	ck_bad("\"s\"", "not a JSON object");
-	ck_bad("{\"text\": \"t\"}", "missing \"id\"");
-	ck_bad("{\"id\": \"a\"}", "missing \"text\"");
-	ck_bad("{\"id\": 1, \"text\": \"t\"}", "\"id\" is not a string");
-	ck_bad("{\"id\": \"a\", \"text\": null}", "\"text\" is not a string");
+	ck_bad("{\"text\": \"t\"}", "id: missing");
+	ck_bad("{\"id\": \"a\"}", "text: missing");
+	ck_bad("{\"id\": 1, \"text\": \"t\"}", "id: not a string");
+	ck_bad("{\"id\": \"a\", \"text\": null}", "text: not a string");
 	ck_bad("{\"id\": \"a\", \"text\": \"t\", \"title\": 3}",
-	    "\"title\" is not a string");
+	    "title: not a string");
 	ck_bad("{\"id\": \"a\", \"text\": \"t\"} x",
 	    "trailing data after the JSON value");
 	ck_bad("{\"id\": \"a\", \"text\": \"t\"}{}",

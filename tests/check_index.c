@@ -325,7 +325,7 @@ START_TEST(test_load_errors)
 	ck_load_error(ok, "{\"id\": \"x\", \"text\": \"u\"}", 1,
 	    ":1: duplicate id \"x\" (first on ", ":1)");
 	ck_load_error("{\"id\": \"a\", \"text\": 1}\n", ok, 0,
-	    ":1: \"text\" is not a string", NULL);
+	    ":1: text: not a string", NULL);
 	ck_load_error(ok, "\n\n{\"id\": \"q\", \"text\": \"t\"} junk\n", 1,
 	    ":3: trailing data after the JSON value", NULL);
 	ck_load_error("{\"id\": \"z\", \"text\": \"\xff\"}\n", ok, 0,

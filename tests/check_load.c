@@ -101,7 +101,7 @@ START_TEST(test_bad_line)
 	buf_adds(&b, "{\"id\": \"bad\", \"title\": \"no text\"}\n");
 	gen(&b, bad + 1, bad + 5000, big);
 	put(0, &b);
-	snprintf(want, sizeof(want), "%s:%d: missing \"text\"", paths[0], bad);
+	snprintf(want, sizeof(want), "%s:%d: text: missing", paths[0], bad);
 	ck_load_fails(1, want);
 	unlink_all();
 }

@@ -57,6 +57,10 @@ class Searchd:
             for spec in listen:
                 f.write("listen %s\n" % spec.replace("@TMP@", self.dir))
             f.write(config.replace("@TMP@", self.dir))
+            # searchd's default data_dir is the system's: a test's own
+            # unless it says otherwise.
+            if not re.search(r"^\s*data_dir\s", config, re.M):
+                f.write("data_dir %s/data\n" % self.dir)
         self.log_lines = []
         self.stopping = False
         self._log_cond = threading.Condition()
@@ -201,6 +205,8 @@ def run_searchd(args, config=None, timeout=20, env=None):
         path = os.path.join(tmp.name, "searchd.conf")
         with open(path, "w", encoding="utf-8") as f:
             f.write(config.replace("@TMP@", tmp.name))
+            if not re.search(r"^\s*data_dir\s", config, re.M):
+                f.write("\ndata_dir %s/data\n" % tmp.name)
         argv += ["-f", path]
     try:
         p = subprocess.run(argv, stdin=subprocess.DEVNULL,

@@ -291,7 +291,7 @@ class SignalTest(unittest.TestCase):
             self.assertEqual(d.proc.wait(15), 0)
 
     def test_sighup_reloads_settings(self):
-        with Searchd(config="client_timeout 60\n") as d:
+        with Searchd(config="client_timeout 60\ndata_dir none\n") as d:
             with open(d.conf, "a") as f:
                 f.write("client_timeout 1\n")
             mark = d.log_count()
@@ -303,7 +303,8 @@ class SignalTest(unittest.TestCase):
             self.assertEqual(st["reload_failures"], 1)
             self.assertIn("given twice", st["last_reload_error"])
             with open(d.conf, "w") as f:
-                f.write("listen 127.0.0.1:%d\nclient_timeout 1\n" % d.port)
+                f.write("listen 127.0.0.1:%d\nclient_timeout 1\ndata_dir none\n"
+                        % d.port)
             mark = d.log_count()
             d.signal(signal.SIGHUP)
             d.wait_log(r"reload: client_timeout 60 -> 1", start=mark)

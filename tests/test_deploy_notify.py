@@ -81,7 +81,8 @@ class Notify(unittest.TestCase):
 
     def start(self, manager):
         env = dict(os.environ, NOTIFY_SOCKET=manager.name)
-        d = harness.Searchd(config="corpus %s\n" % self.corpus, env=env,
+        d = harness.Searchd(config="corpus %s\ndata_dir none\n" % self.corpus,
+                            env=env,
                             wait=False)
         self.addCleanup(d.close)
         return d

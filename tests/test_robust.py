@@ -908,8 +908,9 @@ class SoakTest(Base):
                 time.sleep(rng.uniform(0.3, 1.2))
                 mark = self.d.log_count()
                 self.d.signal(signal.SIGHUP)
-                self.d.wait_log(r"reload: new index in service|reload "
-                                r"failed|already in progress",
+                self.d.wait_log(r"reload: (new index|configuration) in "
+                                r"service|reload failed|already in "
+                                r"progress",
                                 timeout=20 * SLOW, start=mark)
                 hups.append(i)
         jobs = [(h.random_bytes, random.Random(1)),

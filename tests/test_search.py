@@ -282,7 +282,8 @@ class ReloadTest(unittest.TestCase):
             path = os.path.join(tmp, "c.jsonl")
             write_jsonl(path, gen_corpus(3000, 1) +
                         [{"id": "marker", "text": "version one"}])
-            with Searchd(config="corpus %s\nworkers 2\n" % path) as d:
+            with Searchd(config="corpus %s\nworkers 2\ndata_dir none\n" %
+                         path) as d:
                 stop = threading.Event()
                 failures = []
                 counts = [0, 0]

@@ -546,8 +546,8 @@ class TLSReloadTest(TLSBase):
     def setUp(self):
         self.c = certs()
         self.d = harness.Searchd(
-            config=tls_config(self.c.server, self.c.server_key),
-            listen=("127.0.0.1:0", "127.0.0.1:0 tls"))
+            config=tls_config(self.c.server, self.c.server_key) +
+            "data_dir none\n", listen=("127.0.0.1:0", "127.0.0.1:0 tls"))
         tls, plain = tls_addrs(self.d)
         self.tls_addr, self.plain_addr = tls[0], plain[0]
 
@@ -570,7 +570,7 @@ class TLSReloadTest(TLSBase):
         with open(self.d.conf, "w") as f:
             f.write("listen %s\nlisten %s tls\n" % (self.plain_addr,
                                                      self.tls_addr))
-            f.write(tls_config(cert, key))
+            f.write(tls_config(cert, key) + "data_dir none\n")
         mark = self.d.log_count()
         self.d.signal(signal.SIGHUP)
         self.d.wait_log(expect, start=mark)

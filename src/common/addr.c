@@ -1,5 +1,6 @@
 /* addr.c: see addr.h. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -208,4 +209,101 @@ addr_peer_format(const struct addr_peer *p, char *out, size_t len)
 		snprintf(out, len, "unknown");
 		break;
 	}
+}
+
+int
+addr_prefix_parse(const char *s, struct addr_prefix *p, char *err,
+    size_t errlen)
+{
+	char ip[INET6_ADDRSTRLEN + 1], *end;
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long bits;
+	unsigned max;
+
+	memset(p, 0, sizeof(*p));
+	if (len >= sizeof(ip)) {
+		snprintf(err, errlen, "\"%s\" is not an address or prefix", s);
+		return -1;
+	}
+	memcpy(ip, s, len);
+	ip[len] = '\0';
+	if (inet_pton(AF_INET, ip, p->ip) == 1) {
+		p->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, ip, p->ip) == 1) {
+		p->family = AF_INET6;
+		max = 128;
+	} else {
+		snprintf(err, errlen, "\"%s\" is not an IPv4 or IPv6 address",
+		    ip);
+		return -1;
+	}
+	p->bits = (uint8_t)max;
+	if (slash == NULL)
+		return 0;
+	errno = 0;
+	bits = strtoul(slash + 1, &end, 10);
+	if (slash[1] < '0' || slash[1] > '9' || *end != '\0' || errno != 0 ||
+	    bits > max) {
+		snprintf(err, errlen, "\"%s\": the prefix length must be 0 to "
+		    "%u", s, max);
+		return -1;
+	}
+	p->bits = (uint8_t)bits;
+	return 0;
+}
+
+static int
+addr_bits_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned whole = bits / 8, rest = bits % 8;
+	uint8_t mask;
+
+	if (memcmp(a, b, whole) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[whole] & mask) == (b[whole] & mask);
+}
+
+/* An IPv4-mapped IPv6 peer (::ffff:a.b.c.d): its IPv4 address, or NULL. */
+static const uint8_t *
+addr_peer_v4(const struct addr_peer *peer)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	if (peer->family == AF_INET)
+		return peer->ip;
+	if (peer->family == AF_INET6 && memcmp(peer->ip, mapped, 12) == 0)
+		return peer->ip + 12;
+	return NULL;
+}
+
+int
+addr_prefix_match(const struct addr_prefix *p, const struct addr_peer *peer)
+{
+	const uint8_t *v4;
+
+	if (p->family == AF_INET)
+		return (v4 = addr_peer_v4(peer)) != NULL &&
+		    addr_bits_equal(p->ip, v4, p->bits);
+	return peer->family == AF_INET6 &&
+	    addr_bits_equal(p->ip, peer->ip, p->bits);
+}
+
+int
+addr_peer_is_local(const struct addr_peer *peer)
+{
+	static const uint8_t loop6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0, 0, 0, 1 };
+	const uint8_t *v4;
+
+	if (peer->family == AF_UNIX)
+		return 1;
+	if ((v4 = addr_peer_v4(peer)) != NULL)
+		return v4[0] == 127;
+	return peer->family == AF_INET6 && memcmp(peer->ip, loop6, 16) == 0;
 }

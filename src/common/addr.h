@@ -44,6 +44,22 @@ struct addr_peer {
 void	addr_peer_set(struct addr_peer *, const struct sockaddr *);
 void	addr_peer_format(const struct addr_peer *, char *, size_t);
 
+/*
+ * An address prefix, as write_allow takes it: "10.0.0.0/8", "192.0.2.7",
+ * "fd00::/8".  An IPv4 prefix matches IPv4-mapped IPv6 peers too.
+ */
+struct addr_prefix {
+	uint8_t		family;		/* AF_INET or AF_INET6 */
+	uint8_t		bits;
+	uint8_t		ip[16];
+};
+
+int	addr_prefix_parse(const char *, struct addr_prefix *, char *err,
+	    size_t errlen);
+int	addr_prefix_match(const struct addr_prefix *, const struct addr_peer *);
+/* A Unix socket or a loopback address: this machine's own. */
+int	addr_peer_is_local(const struct addr_peer *);
+
 /* A sockaddr as text, for logs: "127.0.0.1:5000", "[::1]:5000", "unix". */
 void	addr_sockaddr_format(const struct sockaddr *, socklen_t, char *,
 	    size_t);

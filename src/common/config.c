@@ -223,25 +223,104 @@ config_set_tls_client_ca(struct config_ctx *ctx, const char *v)
 	return config_set_path(ctx, &ctx->cf->tls_client_ca, v);
 }
 
+/* "none" keeps the index in memory, built from the corpus at each start. */
+static int
+config_set_data_dir(struct config_ctx *ctx, const char *v)
+{
+	if (strcmp(v, "none") == 0) {
+		ctx->cf->in_memory = 1;
+		return 0;
+	}
+	return config_set_path(ctx, &ctx->cf->data_dir, v);
+}
+
+void
+config_set_data_dir_arg(struct config *cf, const char *dir)
+{
+	free(cf->data_dir);
+	cf->data_dir = NULL;
+	cf->in_memory = strcmp(dir, "none") == 0;
+	if (!cf->in_memory)
+		cf->data_dir = xstrdup(dir);
+}
+
+const char *
+config_data_dir(const struct config *cf)
+{
+	if (cf->in_memory)
+		return NULL;
+	return cf->data_dir != NULL ? cf->data_dir : CONFIG_DATA_DIR;
+}
+
+static int
+config_set_sync(struct config_ctx *ctx, const char *v)
+{
+	if (strcmp(v, "always") == 0)
+		ctx->cf->sync = CONFIG_SYNC_ALWAYS;
+	else if (strcmp(v, "everysec") == 0)
+		ctx->cf->sync = CONFIG_SYNC_EVERYSEC;
+	else if (strcmp(v, "no") == 0)
+		ctx->cf->sync = CONFIG_SYNC_NO;
+	else
+		return config_error(ctx, "sync: \"%s\" is not one of always, "
+		    "everysec, no", v);
+	return 0;
+}
+
+static int
+config_set_write_buffer(struct config_ctx *ctx, const char *v)
+{
+	static const unsigned long long mult[] = { 1024, 1024 * 1024,
+	    1024 * 1024 * 1024 };
+	unsigned long long n;
+
+	if (config_number(ctx, "write_buffer", v, "KMG", mult,
+	    CONFIG_WRITE_BUFFER_MIN, CONFIG_WRITE_BUFFER_LIMIT, &n) == -1)
+		return -1;
+	ctx->cf->write_buffer = (size_t)n;
+	return 0;
+}
+
+static int
+config_set_write_allow(struct config_ctx *ctx, const char *v)
+{
+	struct config *cf = ctx->cf;
+	char why[256];
+
+	cf->write_allow = xreallocarray(cf->write_allow, cf->nwrite_allow + 1,
+	    sizeof(*cf->write_allow));
+	if (addr_prefix_parse(v, &cf->write_allow[cf->nwrite_allow], why,
+	    sizeof(why)) == -1)
+		return config_error(ctx, "write_allow: %s", why);
+	cf->nwrite_allow++;
+	return 0;
+}
+
 static const struct config_key config_table[] = {
 	{ "client_timeout",	config_set_client_timeout,	0 },
 	{ "corpus",		config_set_corpus,		1 },
+	{ "data_dir",		config_set_data_dir,		0 },
 	{ "listen",		config_set_listen,		1 },
 	{ "log_level",		config_set_log_level,		0 },
 	{ "max_connections",	config_set_max_connections,	0 },
 	{ "max_message_size",	config_set_max_message_size,	0 },
 	{ "read_timeout",	config_set_read_timeout,	0 },
+	{ "sync",		config_set_sync,		0 },
 	{ "tls_certificate",	config_set_tls_certificate,	0 },
 	{ "tls_client_ca",	config_set_tls_client_ca,	0 },
 	{ "tls_key",		config_set_tls_key,		0 },
 	{ "workers",		config_set_workers,		0 },
+	{ "write_allow",	config_set_write_allow,		1 },
+	{ "write_buffer",	config_set_write_buffer,	0 },
 };
 #define CONFIG_NKEYS (sizeof(config_table) / sizeof(config_table[0]))
+_Static_assert(CONFIG_NKEYS <= 32, "seen has a bit per key");
 
 const char *const config_keys[] = {
-	"client_timeout", "corpus", "listen", "log_level", "max_connections",
-	"max_message_size", "read_timeout", "tls_certificate", "tls_client_ca",
-	"tls_key", "workers", NULL
+	"client_timeout", "corpus", "data_dir", "listen", "log_level",
+	"max_connections", "max_message_size", "read_timeout", "sync",
+	"tls_certificate", "tls_client_ca", "tls_key", "workers",
+	"write_allow", "write_buffer", NULL
 };
 
 void
@@ -254,6 +333,8 @@ config_init(struct config *cf)
 	cf->client_timeout = CONFIG_CLIENT_TIMEOUT;
 	cf->read_timeout = CONFIG_READ_TIMEOUT;
 	cf->log_level = LOG_LEVEL_INFO;
+	cf->sync = CONFIG_SYNC_EVERYSEC;
+	cf->write_buffer = CONFIG_WRITE_BUFFER;
 }
 
 void
@@ -269,6 +350,8 @@ config_free(struct config *cf)
 	free(cf->tls_certificate);
 	free(cf->tls_key);
 	free(cf->tls_client_ca);
+	free(cf->data_dir);
+	free(cf->write_allow);
 	config_init(cf);
 }
 

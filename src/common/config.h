@@ -24,7 +24,14 @@
 /* A message that takes longer than this to arrive is a slowloris. */
 #define CONFIG_READ_TIMEOUT		10
 
+/* Where the index lives; systemd's StateDirectory=searchd makes it. */
+#define CONFIG_DATA_DIR			LOCALSTATEDIR "/lib/searchd"
+/* Small segments flushed to a file past this: bounds a restart's replay. */
+#define CONFIG_WRITE_BUFFER		(64 * 1024 * 1024)
+
 #define CONFIG_MAX_WORKERS		256
+#define CONFIG_WRITE_BUFFER_MIN		(64 * 1024)
+#define CONFIG_WRITE_BUFFER_LIMIT	(16ULL * 1024 * 1024 * 1024)
 #define CONFIG_MAX_CONNECTIONS_LIMIT	1000000
 #define CONFIG_MAX_MESSAGE_SIZE_LIMIT	(64 * 1024 * 1024)
 #define CONFIG_TIMEOUT_LIMIT		86400
@@ -34,6 +41,12 @@ struct config_listen {
 	char		spec[300];	/* as written, for messages */
 	int		line;
 	int		tls;
+};
+
+enum config_sync {
+	CONFIG_SYNC_ALWAYS,		/* fsync before each answer (grouped) */
+	CONFIG_SYNC_EVERYSEC,		/* fsync once a second */
+	CONFIG_SYNC_NO,			/* leave it to the kernel */
 };
 
 struct config {
@@ -51,6 +64,12 @@ struct config {
 	char			*tls_certificate;	/* PEM paths, or NULL */
 	char			*tls_key;
 	char			*tls_client_ca;
+	char			*data_dir;		/* NULL: the default */
+	int			 in_memory;		/* data_dir none */
+	enum config_sync	 sync;
+	size_t			 write_buffer;
+	struct addr_prefix	*write_allow;		/* besides local peers */
+	size_t			 nwrite_allow;
 };
 
 void	config_init(struct config *);
@@ -66,6 +85,10 @@ int	config_load(struct config *, const char *path, char *err,
 	    size_t errlen);
 /* The default listen address when none is configured. */
 void	config_finish(struct config *);
+/* Where the index lives, or NULL when it is kept in memory only. */
+const char *config_data_dir(const struct config *);
+/* searchd -D: a data_dir (any path, or "none") over the file's. */
+void	config_set_data_dir_arg(struct config *, const char *);
 /* True if any listener speaks TLS. */
 int	config_has_tls(const struct config *);
 /* The names of every key, NULL-terminated (for the documentation test). */

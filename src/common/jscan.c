@@ -213,7 +213,7 @@ jscan_container(struct jscan *s, int object, jscan_member_fn fn, void *arg)
 		}
 		if (jscan_value(s, &val) == -1)
 			return -1;
-		if (fn != NULL && fn(arg, &key, &val) != 0)
+		if (fn != NULL && fn(arg, object ? &key : NULL, &val) != 0)
 			return jscan_fail(s, JSCAN_STOPPED);
 		jscan_ws(s);
 		if (s->p == s->end)
@@ -279,6 +279,21 @@ jscan_object(const char *p, size_t len, jscan_member_fn fn, void *arg)
 	if (s.p == s.end)
 		return JSCAN_SYNTAX;
 	if (jscan_container(&s, 1, fn, arg) == -1)
+		return s.err;
+	jscan_ws(&s);
+	return s.p == s.end ? JSCAN_OK : JSCAN_SYNTAX;
+}
+
+enum jscan_error
+jscan_array(const char *p, size_t len, jscan_member_fn fn, void *arg)
+{
+	struct jscan s = { (const unsigned char *)p,
+	    (const unsigned char *)p + len, 0, JSCAN_OK };
+
+	jscan_ws(&s);
+	if (s.p == s.end || *s.p != '[')
+		return JSCAN_SYNTAX;
+	if (jscan_container(&s, 0, fn, arg) == -1)
 		return s.err;
 	jscan_ws(&s);
 	return s.p == s.end ? JSCAN_OK : JSCAN_SYNTAX;

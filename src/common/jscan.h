@@ -58,6 +58,8 @@ typedef int (*jscan_member_fn)(void *arg, const struct jscan_value *key,
  * stop (JSCAN_STOPPED).  fn may be NULL to validate only.
  */
 enum jscan_error jscan_object(const char *, size_t, jscan_member_fn, void *);
+/* The same for one array: fn gets each element, and a NULL key. */
+enum jscan_error jscan_array(const char *, size_t, jscan_member_fn, void *);
 const char	*jscan_strerror(enum jscan_error);
 
 /* Compares a string value, unescaped, with a NUL-terminated literal. */

@@ -22,8 +22,11 @@ static const struct {
 	answer_action	 fn;
 } answer_actions[] = {
 	{ "search",	action_search },
+	{ "add",	action_add },
+	{ "delete",	action_delete },
 	{ "ping",	action_ping },
 	{ "stats",	action_stats },
+	{ "backup",	action_backup },
 };
 
 /* Any other content-type is answered as the tutorial's server does. */

@@ -72,15 +72,25 @@ conn_env_apply(struct conn_env *env, const struct conn_settings *s)
 }
 
 static void
+conn_destroy(struct conn_env *env, struct conn *c)
+{
+	TAILQ_REMOVE(&env->dead, c, entry);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->deferred_id);
+	free(c);
+}
+
+/* Frees the dead, but for those a deferred reply still refers to. */
+static void
 conn_reap(struct conn_env *env)
 {
-	struct conn *c;
+	struct conn *c, *next;
 
-	while ((c = TAILQ_FIRST(&env->dead)) != NULL) {
-		TAILQ_REMOVE(&env->dead, c, entry);
-		buf_free(&c->in);
-		buf_free(&c->out);
-		free(c);
+	for (c = TAILQ_FIRST(&env->dead); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->refs == 0)
+			conn_destroy(env, c);
 	}
 }
 
@@ -111,7 +121,7 @@ conn_peer(const struct conn *c, char *out, size_t len)
 
 struct conn *
 conn_alloc(struct conn_env *env, int fd, const struct addr_peer *peer,
-    const struct conn_io *io)
+    int may_write, const struct conn_io *io)
 {
 	struct conn *c;
 	int one = 1;
@@ -123,6 +133,8 @@ conn_alloc(struct conn_env *env, int fd, const struct addr_peer *peer,
 	c->io = io;
 	c->fd = fd;
 	c->peer = *peer;
+	c->may_write = may_write;
+	buf_init(&c->deferred_id);
 	c->state = CONN_READING;
 	frame_parser_init(&c->fp, env->settings.max_message_size);
 	TAILQ_INSERT_TAIL(&env->conns, c, entry);
@@ -197,20 +209,84 @@ conn_send(struct conn *c, const struct reply *r, const char *id,
 }
 
 static void
+conn_log_error(const struct conn *c, const struct reply *r)
+{
+	char peer[128];
+
+	if (r->error_code != NULL && log_get_level() >= LOG_LEVEL_INFO) {
+		conn_peer(c, peer, sizeof(peer));
+		log_info("%s: request error %s: %.*s", peer, r->error_code,
+		    (int)utf8_clip(r->data, r->len, 300), r->data);
+	}
+}
+
+static void	conn_deferred_post(struct deferred *);
+
+/* The reply comes later: stop answering until it has gone out. */
+static void
+conn_defer(struct conn *c, struct deferred *d, const struct frame_msg *msg)
+{
+	buf_reset(&c->deferred_id);
+	if (msg->id != NULL)
+		buf_add(&c->deferred_id, msg->id, msg->id_len);
+	d->post = conn_deferred_post;
+	d->owner = c;
+	c->deferred = d;
+	c->refs++;
+	c->state = CONN_WAITING;
+	d->start(d);
+}
+
+static void
 conn_answer(struct conn *c, const struct frame_msg *msg)
 {
 	struct conn_env *env = c->env;
 	struct reply r;
-	char peer[128];
 
+	env->req->peer = &c->peer;
+	env->req->may_write = c->may_write;
 	answer_message(env->req, msg, &r);
 	stats_add(&env->stats->requests_total, 1);
-	if (r.error_code != NULL && log_get_level() >= LOG_LEVEL_INFO) {
-		conn_peer(c, peer, sizeof(peer));
-		log_info("%s: request error %s: %.*s", peer, r.error_code,
-		    (int)utf8_clip(r.data, r.len, 300), r.data);
+	if (r.deferred != NULL) {
+		conn_defer(c, r.deferred, msg);
+		return;
 	}
+	conn_log_error(c, &r);
 	conn_send(c, &r, msg->id, msg->id_len);
+}
+
+/* On whatever thread finished it: back to the connection's worker. */
+static void
+conn_deferred_post(struct deferred *d)
+{
+	struct conn *c = d->owner;
+
+	c->env->deliver(c->env->deliver_arg, d);
+}
+
+void
+conn_deferred_done(struct deferred *d)
+{
+	struct conn *c = d->owner;
+	struct conn_env *env = c->env;
+	struct reply r;
+
+	c->deferred = NULL;
+	c->refs--;
+	if (conn_dead(c)) {
+		d->release(d);
+		if (c->refs == 0)
+			conn_destroy(env, c);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	d->render(d, env->req, &r);
+	conn_log_error(c, &r);
+	conn_send(c, &r, c->deferred_id.len > 0 ? c->deferred_id.data : NULL,
+	    c->deferred_id.len);
+	d->release(d);
+	c->state = CONN_READING;
+	c->io->resume(c);
 }
 
 /* Framing is lost: say why; the transport closes after sending it. */
@@ -259,6 +335,7 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 			conn_answer(c, &msg);
 			off += msg.size;
 			stats_add(&c->env->stats->bytes_in, msg.size);
+			/* A write answers later; what follows waits for it. */
 			break;
 		}
 	}

@@ -19,7 +19,9 @@
  * to a dead connection.  We chose this over the rule "touch nothing after
  * a free", which once had 16 call sites and nothing to check it: a mistake
  * is now a no-op, not a use after free.  tmux frees its clients the same
- * way, from an event_once after server_client_lost.
+ * way, from an event_once after server_client_lost.  A connection waiting
+ * for a deferred reply (a write) holds a reference for it: if it is closed
+ * meanwhile, it is freed when the reply comes back, not before.
  */
 #ifndef SEARCHD_CONN_H
 #define SEARCHD_CONN_H
@@ -39,6 +41,7 @@
 #include "frame.h"
 
 struct conn;
+struct deferred;
 struct request_ctx;
 struct stats_counters;
 
@@ -54,6 +57,7 @@ struct stats_counters;
 enum conn_state {
 	CONN_READING,
 	CONN_PAUSED,		/* output over CONN_OUTPUT_HIGH */
+	CONN_WAITING,		/* a reply that comes later: not reading */
 	CONN_CLOSING,		/* flushing its last replies */
 	CONN_DEAD,		/* closed; freed after this callback */
 };
@@ -106,6 +110,12 @@ struct conn_env {
 	/* Called when the last connection closes while draining. */
 	void			(*drained)(void *);
 	void			*drained_arg;
+	/*
+	 * Hands a finished deferred reply back to this worker's thread, from
+	 * any thread; the worker then calls conn_deferred_done.
+	 */
+	void			(*deliver)(void *, struct deferred *);
+	void			*deliver_arg;
 };
 
 /* What the protocol side needs from a transport. */
@@ -120,6 +130,8 @@ struct conn_io {
 	void	(*release)(struct conn *);
 	/* True while a TLS handshake is under way; NULL for plain. */
 	int	(*handshaking)(const struct conn *);
+	/* A deferred reply is out: read and answer again (state READING). */
+	void	(*resume)(struct conn *);
 };
 
 /* One connection; see Lifetime above. */
@@ -128,6 +140,10 @@ struct conn {
 	const struct conn_io	*io;
 	struct frame_parser	 fp;
 	enum conn_state		 state;
+	int			 refs;		/* deferred replies out */
+	int			 may_write;	/* add, delete, backup */
+	struct deferred		*deferred;	/* while CONN_WAITING */
+	struct buf		 deferred_id;	/* its request's "id" */
 	int			 in_partial;
 	time_t			 msg_start;	/* when the partial one began */
 	struct addr_peer	 peer;
@@ -153,11 +169,16 @@ void	conn_env_apply(struct conn_env *, const struct conn_settings *);
 /* Closes every connection left and frees them and the rest. */
 void	conn_env_free(struct conn_env *);
 
-/* For the worker.  Each takes ownership of an accepted socket. */
+/*
+ * For the worker.  Each takes ownership of an accepted socket; may_write
+ * says whether the peer may add, delete and back up.
+ */
 struct conn	*conn_plain_new(struct conn_env *, int fd,
-		    const struct addr_peer *);
+		    const struct addr_peer *, int may_write);
 struct conn	*conn_tls_new(struct conn_env *, int fd,
-		    const struct addr_peer *);
+		    const struct addr_peer *, int may_write);
+/* A deferred reply is back on this thread: sends it, or drops it. */
+void		 conn_deferred_done(struct deferred *);
 /* Cuts connections whose message has been arriving for read_timeout. */
 void		 conn_sweep(struct conn_env *);
 /* Closes idle connections now and the others once their replies are out. */
@@ -173,7 +194,7 @@ conn_dead(const struct conn *c)
 
 /* For transports: the protocol side. */
 struct conn	*conn_alloc(struct conn_env *, int fd, const struct addr_peer *,
-		    const struct conn_io *);
+		    int may_write, const struct conn_io *);
 /* May close the connection. */
 size_t		 conn_consume(struct conn *, const uint8_t *, size_t);
 void		 conn_settle(struct conn *, size_t buffered);

@@ -20,6 +20,7 @@ static void	conn_plain_send(struct conn *, const void *, size_t);
 static size_t	conn_plain_pending(const struct conn *);
 static void	conn_plain_begin_close(struct conn *);
 static void	conn_plain_release(struct conn *);
+static void	conn_plain_resume_deferred(struct conn *);
 
 static const struct conn_io conn_plain_io = {
 	conn_plain_send,
@@ -27,6 +28,7 @@ static const struct conn_io conn_plain_io = {
 	conn_plain_begin_close,
 	conn_plain_release,
 	NULL,
+	conn_plain_resume_deferred,
 };
 
 /* Waits for events, re-arming the one event only when that changes. */
@@ -46,9 +48,10 @@ conn_plain_want(struct conn *c, short events, const struct timeval *tv)
 }
 
 struct conn *
-conn_plain_new(struct conn_env *env, int fd, const struct addr_peer *peer)
+conn_plain_new(struct conn_env *env, int fd, const struct addr_peer *peer,
+    int may_write)
 {
-	struct conn *c = conn_alloc(env, fd, peer, &conn_plain_io);
+	struct conn *c = conn_alloc(env, fd, peer, may_write, &conn_plain_io);
 
 	conn_plain_want(c, EV_READ, env->idle_tv);
 	return c;
@@ -63,13 +66,17 @@ conn_plain_pending(const struct conn *c)
 	    (pb->wbuf_owner == c ? pb->wbuf.len : 0);
 }
 
-/* Replies go to the worker's buffer unless older ones are still queued. */
+/*
+ * Replies go to the worker's buffer unless older ones are still queued, or
+ * the buffer holds another connection's (which a callback never leaves).
+ */
 static void
 conn_plain_send(struct conn *c, const void *p, size_t len)
 {
 	struct conn_plain_bufs *pb = &c->env->plain;
 
-	if (c->out.len > c->out_off) {
+	if (c->out.len > c->out_off ||
+	    (pb->wbuf_owner != NULL && pb->wbuf_owner != c)) {
 		buf_add(&c->out, p, len);
 		return;
 	}
@@ -145,6 +152,12 @@ conn_plain_next(struct conn *c)
 		conn_settle(c, c->in.len);
 		conn_plain_want(c, EV_WRITE, env->idle_tv);
 		return;
+	case CONN_WAITING:
+		/* What arrives meanwhile waits in the kernel, not here. */
+		conn_settle(c, 0);
+		conn_plain_want(c, conn_plain_pending(c) > 0 ? EV_WRITE : 0,
+		    env->idle_tv);
+		return;
 	case CONN_READING:
 		conn_plain_want(c, conn_plain_pending(c) > 0 ?
 		    EV_READ | EV_WRITE : EV_READ, env->idle_tv);
@@ -207,6 +220,14 @@ conn_plain_resume(struct conn *c)
 	c->state = CONN_READING;
 	if (c->in.len > 0)
 		conn_plain_input(c, NULL, 0);
+}
+
+static void
+conn_plain_resume_deferred(struct conn *c)
+{
+	if (c->in.len > 0)
+		conn_plain_input(c, NULL, 0);
+	conn_plain_next(c);
 }
 
 static void

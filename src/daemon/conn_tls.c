@@ -25,6 +25,7 @@ static size_t	conn_tls_pending(const struct conn *);
 static void	conn_tls_begin_close(struct conn *);
 static void	conn_tls_release(struct conn *);
 static int	conn_tls_handshaking(const struct conn *);
+static void	conn_tls_process(struct conn *);
 
 static const struct conn_io conn_tls_io = {
 	conn_tls_send,
@@ -32,10 +33,12 @@ static const struct conn_io conn_tls_io = {
 	conn_tls_begin_close,
 	conn_tls_release,
 	conn_tls_handshaking,
+	conn_tls_process,
 };
 
 struct conn *
-conn_tls_new(struct conn_env *env, int fd, const struct addr_peer *peer)
+conn_tls_new(struct conn_env *env, int fd, const struct addr_peer *peer,
+    int may_write)
 {
 	struct conn *c;
 	SSL *ssl;
@@ -47,7 +50,7 @@ conn_tls_new(struct conn_env *env, int fd, const struct addr_peer *peer)
 		close(fd);
 		return NULL;
 	}
-	c = conn_alloc(env, fd, peer, &conn_tls_io);
+	c = conn_alloc(env, fd, peer, may_write, &conn_tls_io);
 	c->bev = bufferevent_openssl_socket_new(env->base, fd, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -131,6 +134,7 @@ conn_tls_process(struct conn *c)
 	}
 	switch (c->state) {
 	case CONN_DEAD:
+	case CONN_WAITING:
 		return;
 	case CONN_CLOSING:
 		conn_tls_begin_close(c);
@@ -160,6 +164,7 @@ conn_tls_write_cb(struct bufferevent *bev, void *arg)
 
 	switch (c->state) {
 	case CONN_DEAD:
+	case CONN_WAITING:
 		return;
 	case CONN_CLOSING:
 		if (conn_tls_pending(c) == 0)

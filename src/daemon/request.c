@@ -123,6 +123,20 @@ request_encoding(struct request_ctx *ctx, const struct frame_msg *m)
 	return ctx->scratch.data;
 }
 
+static void
+request_args_init(struct request_args *a)
+{
+	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
+	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir };
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		v[i]->type = JSCAN_NULL;
+		v[i]->len = REQUEST_ABSENT;
+	}
+}
+
 static int
 request_member(void *arg, const struct jscan_value *key,
     const struct jscan_value *v)
@@ -137,6 +151,16 @@ request_member(void *arg, const struct jscan_value *key,
 		a->limit = *v;
 	else if (jscan_string_eq(key, "offset"))
 		a->offset = *v;
+	else if (jscan_string_eq(key, "doc"))
+		a->doc = *v;
+	else if (jscan_string_eq(key, "docs"))
+		a->docs = *v;
+	else if (jscan_string_eq(key, "id"))
+		a->id = *v;
+	else if (jscan_string_eq(key, "ids"))
+		a->ids = *v;
+	else if (jscan_string_eq(key, "dir"))
+		a->dir = *v;
 	return 0;
 }
 
@@ -155,11 +179,7 @@ request_decode(struct request_ctx *ctx, const struct frame_msg *m,
 		    "content-encoding \"%s\" (only utf-8)", ctx->value.data);
 		return -1;
 	}
-	memset(a, 0, sizeof(*a));
-	a->action.type = a->value.type = a->limit.type = a->offset.type =
-	    JSCAN_NULL;
-	a->action.len = REQUEST_ABSENT;
-	a->value.len = a->limit.len = a->offset.len = REQUEST_ABSENT;
+	request_args_init(a);
 	switch ((e = jscan_object((const char *)m->content, m->content_length,
 	    request_member, a))) {
 	case JSCAN_OK:

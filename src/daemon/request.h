@@ -13,8 +13,11 @@
 #include "frame.h"
 #include "jscan.h"
 
+struct addr_peer;
+struct reply;
 struct snapshot;
 struct snapshot_cell;
+struct store;
 
 #define REQUEST_OFFSET_MAX	100000	/* bounds the top-k heap per query */
 
@@ -27,6 +30,10 @@ struct request_ctx {
 	struct snapshot_cell	*cell;
 	struct snapshot		*snap;
 	uint64_t		 version;
+	struct store		*store;		/* NULL: data_dir none */
+	/* Who is being answered: set by the connection for each message. */
+	const struct addr_peer	*peer;
+	int			 may_write;
 	struct buf		 content;	/* the reply being built */
 	struct buf		 scratch;
 	struct buf		 value;		/* the request's unescaped value */
@@ -46,6 +53,29 @@ struct request_args {
 	struct jscan_value	value;
 	struct jscan_value	limit;
 	struct jscan_value	offset;
+	struct jscan_value	doc;
+	struct jscan_value	docs;
+	struct jscan_value	id;
+	struct jscan_value	ids;
+	struct jscan_value	dir;
+};
+
+/*
+ * A request answered later: a write waits for the log, a backup for its
+ * files.  The action that makes one fills in start, render and release;
+ * the connection fills in post and owner, stops reading (replies go out
+ * in request order), and starts it.  post may be called on any thread
+ * once the result is in; the connection then, on its own thread, has it
+ * render the reply into ctx->content and releases it.
+ */
+struct deferred {
+	void		(*start)(struct deferred *);
+	void		(*render)(struct deferred *, struct request_ctx *,
+			    struct reply *);
+	void		(*release)(struct deferred *);
+	void		(*post)(struct deferred *);
+	void		*owner;
+	struct deferred	*next;		/* on the way back to its thread */
 };
 
 /* A reply: its content lives in ctx->content until the next answer. */
@@ -55,6 +85,7 @@ struct reply {
 	const char	*data;
 	size_t		 len;
 	const char	*error_code;	/* non-NULL for an error reply */
+	struct deferred	*deferred;	/* non-NULL: no reply yet */
 };
 
 void	request_ctx_init(struct request_ctx *, struct snapshot_cell *);

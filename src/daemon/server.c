@@ -16,6 +16,7 @@
 #include <event2/thread.h>
 
 #include "daemon.h"
+#include "elapsed.h"
 #include "engine.h"
 #include "frame.h"
 #include "listen.h"
@@ -26,6 +27,7 @@
 #include "request.h"
 #include "server.h"
 #include "stats.h"
+#include "store.h"
 #include "tls.h"
 #include "worker.h"
 #include "xmalloc.h"
@@ -66,6 +68,8 @@ struct server {
 	struct reload		 reload;
 	/* What went wrong in the reload in progress besides its index. */
 	char			 reload_err[1024];
+	struct store		*store;		/* NULL: data_dir none */
+	const char		*data_dir_arg;	/* searchd -D, or NULL */
 };
 
 static void
@@ -144,6 +148,29 @@ server_listener_tls(const struct server *srv, const struct evconnlistener *el)
 	return 0;
 }
 
+/*
+ * Who may write: this machine's own peers (a Unix socket, loopback), the
+ * prefixes of write_allow, and on a TLS listener that asks for client
+ * certificates, everyone, since they all showed one.
+ */
+static int
+server_may_write(const struct server *srv, int tls,
+    const struct sockaddr *sa)
+{
+	struct addr_peer peer;
+	size_t i;
+
+	if (tls && srv->cf.tls_client_ca != NULL)
+		return 1;
+	addr_peer_set(&peer, sa);
+	if (addr_peer_is_local(&peer))
+		return 1;
+	for (i = 0; i < srv->cf.nwrite_allow; i++)
+		if (addr_prefix_match(&srv->cf.write_allow[i], &peer))
+			return 1;
+	return 0;
+}
+
 static void
 server_accept_cb(struct evconnlistener *el, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -165,7 +192,7 @@ server_accept_cb(struct evconnlistener *el, evutil_socket_t fd,
 	}
 	stats_connection_opened();
 	worker_add_conn(&srv->workers[srv->next_worker++ % srv->nworkers],
-	    fd, tls, sa);
+	    fd, tls, server_may_write(srv, tls, sa), sa);
 }
 
 static void
@@ -348,6 +375,43 @@ server_reload_tls(struct server *srv, const struct config *ncf)
 	(b) = tmp_;							\
 } while (0)
 
+static int
+server_same_string(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL &&
+	    strcmp(a, b) == 0);
+}
+
+/* write_allow takes effect for new connections; the store needs a restart. */
+static void
+server_apply_writes(struct server *srv, struct config *ncf)
+{
+	struct config *cf = &srv->cf;
+	struct addr_prefix *p;
+	size_t n, i;
+	int same;
+
+	p = cf->write_allow;
+	cf->write_allow = ncf->write_allow;
+	ncf->write_allow = p;
+	n = cf->nwrite_allow;
+	cf->nwrite_allow = ncf->nwrite_allow;
+	ncf->nwrite_allow = n;
+	if (!server_same_string(config_data_dir(cf), config_data_dir(ncf)) ||
+	    cf->sync != ncf->sync || cf->write_buffer != ncf->write_buffer)
+		log_warnx("reload: data_dir, sync and write_buffer changes "
+		    "need a restart");
+	if (srv->store == NULL)
+		return;
+	same = cf->ncorpus == ncf->ncorpus;
+	for (i = 0; same && i < cf->ncorpus; i++)
+		same = strcmp(cf->corpus[i], ncf->corpus[i]) == 0;
+	if (!same)
+		log_warnx("reload: corpus files are imported only into an "
+		    "empty data_dir; change the index with searchctl add and "
+		    "delete");
+}
+
 /* Takes what can change without a restart from a freshly read config. */
 static void
 server_apply(struct server *srv, struct config *ncf)
@@ -378,6 +442,7 @@ server_apply(struct server *srv, struct config *ncf)
 	SERVER_SWAP(cf->tls_certificate, ncf->tls_certificate);
 	SERVER_SWAP(cf->tls_key, ncf->tls_key);
 	SERVER_SWAP(cf->tls_client_ca, ncf->tls_client_ca);
+	server_apply_writes(srv, ncf);
 	server_push_update(srv);
 }
 
@@ -402,8 +467,20 @@ server_reload_cb(evutil_socket_t sig, short what, void *arg)
 		notify_ready("reload failed; serving the previous configuration");
 		return;
 	}
+	if (srv->data_dir_arg != NULL)
+		config_set_data_dir_arg(&ncf, srv->data_dir_arg);
 	srv->reload_err[0] = '\0';
 	server_apply(srv, &ncf);
+	if (srv->store != NULL) {
+		/* The index is the data_dir's: SIGHUP rereads settings only. */
+		config_free(&ncf);
+		log_info("reload: configuration in service; the index is kept "
+		    "(it is changed by writes, not rebuilt)");
+		stats_reload_done(srv->reload_err[0] == '\0',
+		    srv->reload_err);
+		notify_ready("serving; configuration reloaded");
+		return;
+	}
 	if (reload_start(&srv->reload, &ncf, err, sizeof(err)) == -1) {
 		log_warnx("reload failed: %s", err);
 		stats_reload_done(0, err);
@@ -439,19 +516,67 @@ server_nworkers(const struct config *cf)
 	return n > CONFIG_MAX_WORKERS ? CONFIG_MAX_WORKERS : (unsigned)n;
 }
 
+static enum store_sync
+server_sync(enum config_sync s)
+{
+	switch (s) {
+	case CONFIG_SYNC_ALWAYS:
+		return STORE_SYNC_ALWAYS;
+	case CONFIG_SYNC_NO:
+		return STORE_SYNC_NO;
+	default:
+		return STORE_SYNC_EVERYSEC;
+	}
+}
+
+/*
+ * The index: the data_dir's, opened (and filled from the corpus when it
+ * is new), or built in memory from the corpus, as with data_dir none.
+ */
 static void
-server_start_workers(struct server *srv, struct index *index)
+server_open_index(struct server *srv)
+{
+	struct store_options o;
+	struct store_info info;
+	struct timespec t0, t1;
+	struct index *index;
+	char err[1024];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (config_data_dir(&srv->cf) == NULL) {
+		if ((index = reload_index(&srv->cf, err, sizeof(err))) == NULL)
+			fatalx_code(SEARCHD_EXIT_DATA, "%s", err);
+		server_publish(srv, index);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.dir = config_data_dir(&srv->cf);
+	o.sync = server_sync(srv->cf.sync);
+	o.write_buffer = srv->cf.write_buffer;
+	o.corpus = (const char *const *)srv->cf.corpus;
+	o.ncorpus = srv->cf.ncorpus;
+	o.cell = &srv->cell;
+	if ((srv->store = store_open(&o, err, sizeof(err))) == NULL)
+		fatalx_code(SEARCHD_EXIT_DATA, "%s", err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stats_index_loaded((double)elapsed_us(&t0, &t1) / 1e6);
+	store_info(srv->store, &info);
+	log_info("data_dir %s: %zu segment files, %zu in memory, up to write "
+	    "%llu, opened in %.3f s", o.dir, info.disk_segments,
+	    info.memory_segments, (unsigned long long)info.seq,
+	    (double)elapsed_us(&t0, &t1) / 1e6);
+}
+
+static void
+server_start_workers(struct server *srv)
 {
 	struct conn_settings s;
 	unsigned i;
 
-	srv->nworkers = server_nworkers(&srv->cf);
-	stats_init(srv->nworkers);
-	server_publish(srv, index);
 	srv->workers = xcalloc(srv->nworkers, sizeof(*srv->workers));
 	server_settings(srv, &s);
 	for (i = 0; i < srv->nworkers; i++)
-		worker_start(&srv->workers[i], i, &s, &srv->cell);
+		worker_start(&srv->workers[i], i, &s, &srv->cell, srv->store);
 }
 
 static void
@@ -462,6 +587,11 @@ server_free(struct server *srv)
 	reload_free(&srv->reload);
 	for (i = 0; i < srv->nworkers; i++)
 		worker_join(&srv->workers[i]);
+	/* Every write a worker handed it is answered, then workers go. */
+	if (srv->store != NULL)
+		store_close(srv->store);
+	for (i = 0; i < srv->nworkers; i++)
+		worker_free(&srv->workers[i]);
 	free(srv->workers);
 	while (!TAILQ_EMPTY(&srv->refusing))
 		server_refusal_end(TAILQ_FIRST(&srv->refusing));
@@ -484,13 +614,14 @@ server_free(struct server *srv)
 }
 
 int
-server_run(struct config *cf, struct index *index)
+server_run(struct config *cf, const char *data_dir_arg)
 {
 	struct server srv;
 	char err[512];
 
 	memset(&srv, 0, sizeof(srv));
 	srv.cf = *cf;
+	srv.data_dir_arg = data_dir_arg;
 	config_init(cf);
 	if (evthread_use_pthreads() == -1)
 		fatalx("evthread_use_pthreads failed");
@@ -509,8 +640,12 @@ server_run(struct config *cf, struct index *index)
 	    (srv.tls_ctx = tls_server_ctx(&srv.cf, err, sizeof(err))) == NULL)
 		fatalx_code(SEARCHD_EXIT_CONFIG, "TLS: %s", err);
 	server_signals(&srv);
+	/* The data_dir first: a second searchd on it is told whose it is. */
+	srv.nworkers = server_nworkers(&srv.cf);
+	stats_init(srv.nworkers);
+	server_open_index(&srv);
 	server_listen(&srv);
-	server_start_workers(&srv, index);
+	server_start_workers(&srv);
 	log_info("ready: %u workers, max_connections %u, "
 	    "max_message_size %zu", srv.nworkers, srv.cf.max_connections,
 	    srv.cf.max_message_size);

@@ -7,12 +7,11 @@
 
 #include "config.h"
 
-struct index;
-
 /*
- * Runs the daemon until SIGTERM or SIGINT.  Takes ownership of the config
- * and the index.  Returns the exit status.
+ * Opens or builds the index and runs the daemon until SIGTERM or SIGINT.
+ * Takes ownership of the config; data_dir_arg is searchd -D's, which a
+ * reload keeps over the file's.  Returns the exit status.
  */
-int	server_run(struct config *, struct index *);
+int	server_run(struct config *, const char *data_dir_arg);
 
 #endif

@@ -19,6 +19,20 @@ static void	 worker_inbox_cb(evutil_socket_t, short, void *);
 static void	 worker_sweep_cb(evutil_socket_t, short, void *);
 static void	 worker_grace_cb(evutil_socket_t, short, void *);
 
+/* From any thread: a deferred reply is ready for one of our connections. */
+static void
+worker_deliver(void *arg, struct deferred *d)
+{
+	struct worker *w = arg;
+
+	d->next = NULL;
+	pthread_mutex_lock(&w->inbox.lock);
+	*w->inbox.done_tail = d;
+	w->inbox.done_tail = &d->next;
+	pthread_mutex_unlock(&w->inbox.lock);
+	event_active(w->inbox_ev, 0, 0);
+}
+
 /* The last connection is gone while draining: this thread's work is done. */
 static void
 worker_drained(void *arg)
@@ -30,7 +44,7 @@ worker_drained(void *arg)
 
 void
 worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
-    struct snapshot_cell *cell)
+    struct snapshot_cell *cell, struct store *store)
 {
 	struct timeval second = { 1, 0 };
 	int rc;
@@ -40,6 +54,7 @@ worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
 	if ((w->base = event_base_new()) == NULL)
 		fatalx("worker %u: event_base_new failed", id);
 	pthread_mutex_init(&w->inbox.lock, NULL);
+	w->inbox.done_tail = &w->inbox.done;
 	w->inbox_ev = event_new(w->base, -1, 0, worker_inbox_cb, w);
 	w->sweep_ev = event_new(w->base, -1, EV_PERSIST, worker_sweep_cb, w);
 	w->grace_ev = evtimer_new(w->base, worker_grace_cb, w);
@@ -47,9 +62,12 @@ worker_start(struct worker *w, unsigned id, const struct conn_settings *s,
 		fatalx("worker %u: event_new failed", id);
 	event_add(w->sweep_ev, &second);
 	request_ctx_init(&w->req, cell);
+	w->req.store = store;
 	conn_env_init(&w->env, w->base, stats_worker(id), &w->req);
 	w->env.drained = worker_drained;
 	w->env.drained_arg = w;
+	w->env.deliver = worker_deliver;
+	w->env.deliver_arg = w;
 	if (s->tls_ctx != NULL)
 		SSL_CTX_up_ref(s->tls_ctx);
 	conn_env_apply(&w->env, s);
@@ -67,7 +85,8 @@ worker_main(void *arg)
 }
 
 void
-worker_add_conn(struct worker *w, int fd, int tls, const struct sockaddr *sa)
+worker_add_conn(struct worker *w, int fd, int tls, int may_write,
+    const struct sockaddr *sa)
 {
 	struct worker_inbox *in = &w->inbox;
 
@@ -78,6 +97,7 @@ worker_add_conn(struct worker *w, int fd, int tls, const struct sockaddr *sa)
 	}
 	in->fds[in->nfds].fd = fd;
 	in->fds[in->nfds].tls = tls;
+	in->fds[in->nfds].may_write = may_write;
 	addr_peer_set(&in->fds[in->nfds++].peer, sa);
 	pthread_mutex_unlock(&in->lock);
 	event_active(w->inbox_ev, 0, 0);
@@ -126,10 +146,14 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker_inbox *in = &w->inbox;
 	struct conn_settings s;
 	struct worker_fd *fds;
+	struct deferred *done, *next;
 	int update, shutdown;
 	size_t nfds, i;
 
 	pthread_mutex_lock(&in->lock);
+	done = in->done;
+	in->done = NULL;
+	in->done_tail = &in->done;
 	fds = in->fds;
 	nfds = in->nfds;
 	in->fds = NULL;
@@ -143,14 +167,20 @@ worker_inbox_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (update)
 		conn_env_apply(&w->env, &s);
+	for (; done != NULL; done = next) {
+		next = done->next;
+		conn_deferred_done(done);
+	}
 	for (i = 0; i < nfds; i++) {
 		if (shutdown || w->env.draining) {
 			stats_connection_closed();
 			close(fds[i].fd);
 		} else if (fds[i].tls)
-			conn_tls_new(&w->env, fds[i].fd, &fds[i].peer);
+			conn_tls_new(&w->env, fds[i].fd, &fds[i].peer,
+			    fds[i].may_write);
 		else
-			conn_plain_new(&w->env, fds[i].fd, &fds[i].peer);
+			conn_plain_new(&w->env, fds[i].fd, &fds[i].peer,
+			    fds[i].may_write);
 	}
 	free(fds);
 	if (shutdown)
@@ -179,9 +209,24 @@ worker_grace_cb(evutil_socket_t fd, short what, void *arg)
 void
 worker_join(struct worker *w)
 {
+	pthread_join(w->thread, NULL);
+}
+
+/*
+ * After the store has answered every write it was given: their replies
+ * are in the inbox, to be dropped with their connections.
+ */
+void
+worker_free(struct worker *w)
+{
+	struct deferred *d, *next;
 	size_t i;
 
-	pthread_join(w->thread, NULL);
+	conn_close_all(&w->env, "exit");
+	for (d = w->inbox.done; d != NULL; d = next) {
+		next = d->next;
+		conn_deferred_done(d);
+	}
 	conn_env_free(&w->env);
 	for (i = 0; i < w->inbox.nfds; i++) {
 		stats_connection_closed();

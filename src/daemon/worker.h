@@ -18,11 +18,13 @@
 #include "request.h"
 
 struct snapshot_cell;
+struct store;
 
 /* An accepted socket on its way to a worker. */
 struct worker_fd {
 	int		fd;
 	int		tls;
+	int		may_write;
 	struct addr_peer peer;
 };
 
@@ -35,6 +37,8 @@ struct worker_inbox {
 	int			 has_update;
 	struct conn_settings	 settings;
 	int			 shutdown;
+	struct deferred		*done;		/* replies made elsewhere */
+	struct deferred		**done_tail;
 };
 
 /*
@@ -56,11 +60,14 @@ struct worker {
 };
 
 void	worker_start(struct worker *, unsigned id,
-	    const struct conn_settings *, struct snapshot_cell *);
-void	worker_add_conn(struct worker *, int fd, int tls,
+	    const struct conn_settings *, struct snapshot_cell *,
+	    struct store *);
+void	worker_add_conn(struct worker *, int fd, int tls, int may_write,
 	    const struct sockaddr *);
 void	worker_update(struct worker *, const struct conn_settings *);
 void	worker_shutdown(struct worker *);
+/* Waits for the thread to end; worker_free then frees what it had. */
 void	worker_join(struct worker *);
+void	worker_free(struct worker *);
 
 #endif

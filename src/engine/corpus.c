@@ -130,14 +130,14 @@ corpus_fields(struct corpus_doc *doc, char *err, size_t errlen)
 	for (i = 0; i < 2; i++) {
 		r = corpus_string(doc->obj, need[i], s[i], len[i]);
 		if (r != 1) {
-			snprintf(err, errlen, r == 0 ? "missing \"%s\"" :
-			    "\"%s\" is not a string", need[i]);
+			snprintf(err, errlen, r == 0 ? "%s: missing" :
+			    "%s: not a string", need[i]);
 			return -1;
 		}
 	}
 	if (corpus_string(doc->obj, "title", &doc->title,
 	    &doc->title_len) == -1) {
-		snprintf(err, errlen, "\"title\" is not a string");
+		snprintf(err, errlen, "title: not a string");
 		return -1;
 	}
 	json_object_object_foreach(doc->obj, key, val) {

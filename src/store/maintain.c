@@ -1,8 +1,7 @@
 /*
  * maintain.c: the maintainer thread, which does whatever takes the store
  * seconds (merging segments, writing segment and deletions files, the
- * manifest, backups) one job at a time, so the writer never waits for it;
- * and the syncer thread of sync everysec.
+ * manifest, backups) one job at a time, so the writer never waits for it.
  */
 #include <sys/stat.h>
 
@@ -330,74 +329,4 @@ maintain_stop(struct store *s)
 	pthread_cond_signal(&s->mcond);
 	pthread_mutex_unlock(&s->mlock);
 	pthread_join(s->maintainer, NULL);
-}
-
-static void *
-syncer_main(void *arg)
-{
-	struct store *s = arg;
-	struct timespec ts;
-	int fd;
-
-	pthread_mutex_lock(&s->slock);
-	while (!s->sstop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 1;
-		pthread_cond_timedwait(&s->scond, &s->slock, &ts);
-		if (s->sstop || !s->dirty || s->sync_fd == -1)
-			continue;
-		s->dirty = 0;
-		fd = dup(s->sync_fd);
-		pthread_mutex_unlock(&s->slock);
-		if (fd == -1 || fsio_sync(fd) == -1)
-			store_set_unusable(s, "fsync of the log of %s failed: %s",
-			    s->dir, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		pthread_mutex_lock(&s->slock);
-	}
-	pthread_mutex_unlock(&s->slock);
-	return NULL;
-}
-
-void
-syncer_start(struct store *s)
-{
-	int rc;
-
-	if ((rc = pthread_create(&s->syncer, NULL, syncer_main, s)) != 0)
-		fatalx("store: pthread_create: %s", strerror(rc));
-	s->has_syncer = 1;
-}
-
-void
-syncer_log(struct store *s, int fd)
-{
-	pthread_mutex_lock(&s->slock);
-	if (s->sync_fd != -1)
-		close(s->sync_fd);
-	s->sync_fd = dup(fd);
-	s->dirty = 0;
-	pthread_mutex_unlock(&s->slock);
-}
-
-void
-syncer_dirty(struct store *s)
-{
-	pthread_mutex_lock(&s->slock);
-	s->dirty = 1;
-	pthread_mutex_unlock(&s->slock);
-}
-
-void
-syncer_stop(struct store *s)
-{
-	pthread_mutex_lock(&s->slock);
-	s->sstop = 1;
-	pthread_cond_signal(&s->scond);
-	pthread_mutex_unlock(&s->slock);
-	pthread_join(s->syncer, NULL);
-	if (s->sync_fd != -1)
-		close(s->sync_fd);
-	s->sync_fd = -1;
 }

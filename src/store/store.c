@@ -34,24 +34,7 @@ store_now(void)
 	return ts.tv_sec;
 }
 
-void
-store_set_unusable(struct store *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&s->lock);
-	if (!atomic_load(&s->unusable)) {
-		va_start(ap, fmt);
-		vsnprintf(s->unusable_why, sizeof(s->unusable_why), fmt, ap);
-		va_end(ap);
-		atomic_store(&s->unusable, 1);
-		log_warnx("%s; writes are refused until searchd restarts and "
-		    "replays the log from what is on disk", s->unusable_why);
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-struct store_saved *
+static struct store_saved *
 store_saved_find(struct store *s, uint64_t file)
 {
 	size_t i;
@@ -262,7 +245,7 @@ store_log(struct store *s, struct store_write *list)
 		atomic_fetch_add(&s->write_errors, 1);
 		/* A part that did get in must not be followed by more. */
 		if (ftruncate(s->log_fd, (off_t)s->log_size) == -1)
-			store_set_unusable(s, "cannot cut a failed append off "
+			unusable_set(s, "cannot cut a failed append off "
 			    "%s/%s: %s", s->dir, name, strerror(errno));
 		store_fail_group(list, "write_failed", why);
 		return -1;
@@ -272,7 +255,7 @@ store_log(struct store *s, struct store_write *list)
 	if (s->sync == STORE_SYNC_ALWAYS && fsio_sync(s->log_fd) == -1) {
 		snprintf(why, sizeof(why), "fsync of %s/%s failed: %s", s->dir,
 		    name, strerror(errno));
-		store_set_unusable(s, "%s", why);
+		unusable_set(s, "%s", why);
 		atomic_fetch_add(&s->write_errors, 1);
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
 		    "; the write may or may not have been kept");
@@ -317,9 +300,7 @@ store_group(struct store *s, struct store_write *list)
 	uint64_t last;
 
 	if (atomic_load(&s->unusable)) {
-		pthread_mutex_lock(&s->lock);
-		snprintf(why, sizeof(why), "%s", s->unusable_why);
-		pthread_mutex_unlock(&s->lock);
+		unusable_why(s, why, sizeof(why));
 		store_fail_group(list, "log_unusable", why);
 		for (w = list; w != NULL; w = w->next)
 			w->status = -1;
@@ -378,7 +359,7 @@ store_rotate(struct store *s)
 		return -1;
 	}
 	if (s->sync != STORE_SYNC_NO && fsio_sync(s->log_fd) == -1)
-		store_set_unusable(s, "fsync of the log of %s failed: %s",
+		unusable_set(s, "fsync of the log of %s failed: %s",
 		    s->dir, strerror(errno));
 	close(s->log_fd);
 	s->log_fd = fd;

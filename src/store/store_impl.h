@@ -1,7 +1,7 @@
 /*
  * store_impl.h: the inside of a struct store, shared by store.c (the
- * writer), recover.c (opening a data_dir), maintain.c (the maintainer and
- * syncer threads) and datadir.c.  Each field says which thread may touch
+ * writer), recover.c (opening a data_dir), maintain.c and syncer.c (the
+ * other two threads), unusable.c and datadir.c.  Each field says which thread may touch
  * it; nothing outside src/store includes this.
  */
 #ifndef SEARCHD_STORE_IMPL_H
@@ -151,16 +151,16 @@ void	maintain_stop(struct store *);
 /* Hands a job to the maintainer. */
 void	maintain_post(struct store *, struct store_job *);
 void	maintain_job_free(struct store_job *);
-/* The syncer of sync everysec. */
+/* syncer.c: the syncer of sync everysec. */
 void	syncer_start(struct store *);
 void	syncer_stop(struct store *);
 /* Tells the syncer about a new log file, or that the log has grown. */
 void	syncer_log(struct store *, int fd);
 void	syncer_dirty(struct store *);
 
-/* store.c: the writer thread's helpers the others use. */
-void	store_set_unusable(struct store *, const char *fmt, ...)
+/* unusable.c: marks the log unusable, for good, and says why. */
+void	unusable_set(struct store *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
-struct store_saved *store_saved_find(struct store *, uint64_t file);
+void	unusable_why(struct store *, char *, size_t);
 
 #endif
