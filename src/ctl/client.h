@@ -29,6 +29,7 @@
 #define CLIENT_EXIT_OK		0	/* answered: found, pong, stats */
 #define CLIENT_EXIT_NOMATCH	1	/* answered: no match or an error */
 #define CLIENT_EXIT_USAGE	2
+#define CLIENT_EXIT_DATAERR	65	/* EX_DATAERR: a bad line to add */
 #define CLIENT_EXIT_UNAVAILABLE	69	/* EX_UNAVAILABLE: cannot connect */
 #define CLIENT_EXIT_PROTOCOL	70	/* EX_SOFTWARE: undecodable reply */
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "add.h"
 #include "bench.h"
 #include "buf.h"
 #include "client.h"
@@ -35,6 +36,9 @@ enum searchctl_cmd {
 	SEARCHCTL_STATS,
 	SEARCHCTL_BINARY,
 	SEARCHCTL_BENCH,
+	SEARCHCTL_ADD,
+	SEARCHCTL_DELETE,
+	SEARCHCTL_BACKUP,
 };
 
 /* The options of one run; strings point into argv. */
@@ -118,6 +122,9 @@ static const char searchctl_usage_text[] =
 "       searchctl [options] search -\n"
 "       searchctl [options] ping | stats\n"
 "       searchctl [options] binary DATA\n"
+"       searchctl [options] add FILE | -\n"
+"       searchctl [options] delete ID...\n"
+"       searchctl [options] backup DIR\n"
 "       searchctl HOST PORT ACTION VALUE\n"
 "       searchctl [options] bench [bench options]\n"
 "       searchctl -h | -V\n"
@@ -135,6 +142,12 @@ static const char searchctl_usage_text[] =
 "  ping             ask for \"pong\"\n"
 "  stats            print the daemon's counters\n"
 "  binary DATA      send DATA as binary content; prints the binary reply\n"
+"  add FILE | -     add (or replace) the JSON Lines documents of FILE, or of\n"
+"                   standard input, in batches; a bad line stops it with\n"
+"                   FILE:LINE and how many were committed before it\n"
+"  delete ID...     delete the documents with these ids\n"
+"  backup DIR       have searchd copy its data_dir, as of now, into the\n"
+"                   new directory DIR (on the server's machine)\n"
 "  HOST PORT ACTION VALUE\n"
 "                   the sockets tutorial's app-client.py form: ACTION\n"
 "                   search sends the JSON search for VALUE; any other\n"
@@ -708,6 +721,26 @@ searchctl_show_search(const struct searchctl_opts *o, json_object *obj,
 	    searchctl_int(obj, "took_us", 0));
 }
 
+/* "deleted 2 (write 17)" or "backup of write 17 in DIR: ...". */
+static void
+searchctl_show_write(enum searchctl_cmd cmd, json_object *obj)
+{
+	const char *dir;
+	size_t len;
+
+	if (cmd == SEARCHCTL_DELETE) {
+		printf("deleted %" PRId64 " (write %" PRId64 ")\n",
+		    searchctl_int(obj, "deleted", 0),
+		    searchctl_int(obj, "seq", 0));
+		return;
+	}
+	dir = searchctl_string(obj, "dir", &len);
+	printf("backup of every write up to %" PRId64 " in %s: %" PRId64
+	    " files, %" PRId64 " bytes\n", searchctl_int(obj, "seq", 0),
+	    dir != NULL ? dir : "?", searchctl_int(obj, "files", 0),
+	    searchctl_int(obj, "bytes", 0));
+}
+
 /* A text/json reply, already decoded, for people. */
 static int
 searchctl_show_json(const struct searchctl_opts *o, enum searchctl_cmd cmd,
@@ -735,6 +768,11 @@ searchctl_show_json(const struct searchctl_opts *o, enum searchctl_cmd cmd,
 			searchctl_show_search(o, obj, result, len);
 		return searchctl_nomatch(obj, result) ? CLIENT_EXIT_NOMATCH :
 		    CLIENT_EXIT_OK;
+	}
+	if (cmd == SEARCHCTL_DELETE || cmd == SEARCHCTL_BACKUP) {
+		if (!o->json)
+			searchctl_show_write(cmd, obj);
+		return CLIENT_EXIT_OK;
 	}
 	if (!o->json)
 		searchctl_print_escaped(result, len, 0);
@@ -1164,6 +1202,9 @@ searchctl_command(const char *word, enum searchctl_cmd *cmd)
 		{ "stats",	SEARCHCTL_STATS },
 		{ "binary",	SEARCHCTL_BINARY },
 		{ "bench",	SEARCHCTL_BENCH },
+		{ "add",	SEARCHCTL_ADD },
+		{ "delete",	SEARCHCTL_DELETE },
+		{ "backup",	SEARCHCTL_BACKUP },
 	};
 	size_t i;
 
@@ -1185,12 +1226,85 @@ searchctl_words(enum searchctl_cmd cmd, int nwords)
 	if (cmd == SEARCHCTL_SEARCH && nwords == 0)
 		return searchctl_usage_error("search needs a VALUE, or - to "
 		    "read queries from standard input");
+	if (cmd == SEARCHCTL_ADD && nwords != 1)
+		return searchctl_usage_error("add needs one FILE, or - to "
+		    "read documents from standard input");
+	if (cmd == SEARCHCTL_DELETE && nwords == 0)
+		return searchctl_usage_error("delete needs at least one ID");
+	if (cmd == SEARCHCTL_BACKUP && nwords != 1)
+		return searchctl_usage_error("backup needs one DIR");
 	if (cmd == SEARCHCTL_BINARY && nwords != 1)
 		return searchctl_usage_error("binary needs one DATA argument");
 	if ((cmd == SEARCHCTL_PING || cmd == SEARCHCTL_STATS) && nwords != 0)
 		return searchctl_usage_error("%s takes no arguments",
 		    names[cmd]);
 	return SEARCHCTL_GO_ON;
+}
+
+static int
+searchctl_add(const struct searchctl_opts *o, const struct addr *a,
+    const char *path)
+{
+	struct add_opts ao;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.path = path;
+	ao.addr = *a;
+	ao.tls = o->tls_ctx;
+	ao.timeout_ms = searchctl_timeout_ms(o);
+	ao.json = o->json;
+	return add_run(&ao);
+}
+
+static int
+searchctl_delete(const struct searchctl_opts *o, const struct addr *a,
+    int argc, char **argv)
+{
+	struct buf content;
+	int i, rc;
+
+	buf_init(&content);
+	buf_adds(&content, "{\"action\": \"delete\", \"ids\": [");
+	for (i = 0; i < argc; i++) {
+		if (i > 0)
+			buf_add(&content, ", ", 2);
+		buf_json_string(&content, argv[i], strlen(argv[i]));
+	}
+	buf_adds(&content, "]}");
+	rc = searchctl_one(o, a, SEARCHCTL_DELETE, CLIENT_CTYPE_JSON,
+	    CLIENT_ENCODING_UTF8, content.data, content.len);
+	buf_free(&content);
+	return rc;
+}
+
+/* The server writes the backup: a relative DIR is the caller's. */
+static int
+searchctl_backup(const struct searchctl_opts *o, const struct addr *a,
+    const char *dir)
+{
+	struct buf content, path;
+	char cwd[4096];
+	int rc;
+
+	buf_init(&path);
+	if (dir[0] != '/') {
+		if (getcwd(cwd, sizeof(cwd)) == NULL) {
+			warn("getcwd");
+			return CLIENT_EXIT_USAGE;
+		}
+		buf_adds(&path, cwd);
+		buf_addc(&path, '/');
+	}
+	buf_adds(&path, dir);
+	buf_init(&content);
+	buf_adds(&content, "{\"action\": \"backup\", \"dir\": ");
+	buf_json_string(&content, path.data, path.len);
+	buf_adds(&content, "}");
+	rc = searchctl_one(o, a, SEARCHCTL_BACKUP, CLIENT_CTYPE_JSON,
+	    CLIENT_ENCODING_UTF8, content.data, content.len);
+	buf_free(&content);
+	buf_free(&path);
+	return rc;
 }
 
 static int
@@ -1209,6 +1323,12 @@ searchctl_dispatch(const struct searchctl_opts *o, enum searchctl_cmd cmd,
 	case SEARCHCTL_BINARY:
 		return searchctl_one(o, a, cmd, CLIENT_CTYPE_BINARY,
 		    CLIENT_ENCODING_BINARY, argv[0], strlen(argv[0]));
+	case SEARCHCTL_ADD:
+		return searchctl_add(o, a, argv[0]);
+	case SEARCHCTL_DELETE:
+		return searchctl_delete(o, a, argc, argv);
+	case SEARCHCTL_BACKUP:
+		return searchctl_backup(o, a, argv[0]);
 	default:
 		return CLIENT_EXIT_USAGE;
 	}

@@ -19,7 +19,7 @@ action_stats(struct request_ctx *ctx, const struct request_args *a,
 	buf_add(&ctx->content, "{", 1);
 	buf_json_key(&ctx->content, "stats");
 	buf_add(&ctx->content, "{", 1);
-	stats_write(&ctx->content, ctx->snap);
+	stats_write(&ctx->content, ctx->snap, ctx->store);
 	buf_add(&ctx->content, "}}", 2);
 	request_json_reply(ctx, r);
 }

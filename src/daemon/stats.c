@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "stats.h"
+#include "store.h"
 #include "xmalloc.h"
 
 static struct stats_counters	*stats_workers;
@@ -143,8 +144,34 @@ stats_index_loaded(double seconds)
 	pthread_mutex_unlock(&stats_reload_lock);
 }
 
+/* What the data_dir adds: where writes are, and what the store did. */
+static void
+stats_write_store(struct buf *out, const struct snapshot *snap,
+    struct store *store)
+{
+	struct snapshot_info si;
+	struct store_info info;
+
+	snapshot_info(snap, &si);
+	stats_member(out, "deleted_documents", si.deleted);
+	stats_member(out, "segments", si.nsegs);
+	if (store == NULL)
+		return;
+	store_info(store, &info);
+	stats_member(out, "seq", info.seq);
+	stats_member(out, "segment_files", info.disk_segments);
+	stats_member(out, "log_bytes", info.log_bytes);
+	stats_member(out, "flushes", info.flushes);
+	stats_member(out, "merges", info.merges);
+	stats_member(out, "write_errors", info.write_errors);
+	buf_add(out, ", ", 2);
+	buf_json_key(out, "log_unusable");
+	buf_adds(out, info.log_unusable ? "true" : "false");
+}
+
 void
-stats_write(struct buf *out, const struct snapshot *snap)
+stats_write(struct buf *out, const struct snapshot *snap,
+    struct store *store)
 {
 	struct timespec now;
 
@@ -163,4 +190,5 @@ stats_write(struct buf *out, const struct snapshot *snap)
 	stats_member(out, "bytes_in", STATS_SUM(bytes_in));
 	stats_member(out, "bytes_out", STATS_SUM(bytes_out));
 	stats_write_index(out, snap);
+	stats_write_store(out, snap, store);
 }

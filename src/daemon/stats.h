@@ -16,6 +16,7 @@
 #include "buf.h"
 
 struct snapshot;
+struct store;
 
 struct stats_counters {
 	_Atomic uint64_t	connections_total;
@@ -49,7 +50,11 @@ void	stats_reload_done(int ok, const char *error);
 /* How long building or opening the index in service took. */
 void	stats_index_loaded(double seconds);
 
-/* Writes the "stats" object's members (without braces) into out. */
-void	stats_write(struct buf *out, const struct snapshot *);
+/*
+ * Writes the "stats" object's members (without braces) into out; store
+ * is NULL for an index kept in memory only.
+ */
+void	stats_write(struct buf *out, const struct snapshot *,
+	    struct store *);
 
 #endif
