@@ -49,9 +49,16 @@ class Searchd:
     """A searchd process with its own config file and temporary directory."""
 
     def __init__(self, config="", listen=("127.0.0.1:0",), args=(),
-                 env=None, wait=True):
-        self.tmp = tempfile.TemporaryDirectory(prefix="searchd-test-")
+                 env=None, wait=True, files=None, tmp=None):
+        # tmp: another test's directory to run in (a restart of the same
+        # data_dir); files: written into it before the start.
+        self.own_tmp = tmp is None
+        self.tmp = tmp or tempfile.TemporaryDirectory(prefix="searchd-test-")
         self.dir = self.tmp.name
+        for name, text in (files or {}).items():
+            with open(os.path.join(self.dir, name), "w",
+                      encoding="utf-8") as f:
+                f.write(text)
         self.conf = os.path.join(self.dir, "searchd.conf")
         with open(self.conf, "w", encoding="utf-8") as f:
             for spec in listen:
@@ -169,7 +176,8 @@ class Searchd:
             self.proc.wait()
         self._reader.join(5)
         self.proc.stdout.close()
-        self.tmp.cleanup()
+        if self.own_tmp:
+            self.tmp.cleanup()
         self.check_sanitizers()
 
     def check_sanitizers(self):
