@@ -19,6 +19,7 @@
 #include "xmalloc.h"
 
 #define BUILD_TABLE_MIN		1024	/* first size of the hash tables */
+#define BUILD_SPARE_SLOTS	(1 << 18)	/* tables kept: 16 MiB at most */
 #define BUILD_NO_TERM		UINT32_MAX
 #define BUILD_INLINE		16	/* names this short stay in the term */
 
@@ -63,6 +64,7 @@ struct build {
 
 	struct build_term	*table;		/* mapped */
 	size_t			 table_mask;
+	int			 spare;		/* keep the table for the next */
 	struct buf		 names;
 	struct streams		 streams;
 
@@ -92,20 +94,74 @@ build_table_new(size_t n, size_t width)
 	return t;
 }
 
+/*
+ * The term table a thread's last build left, kept for its next one: a
+ * store builds a small segment per write, and fresh pages for each would
+ * cost more in faults than the build itself.
+ */
+static _Thread_local struct build_term	*build_spare;
+static _Thread_local size_t		 build_spare_slots;
+
+static struct build_term *
+build_terms_take(size_t slots)
+{
+	struct build_term *t;
+
+	if (build_spare != NULL && build_spare_slots == slots) {
+		t = build_spare;
+		build_spare = NULL;
+		build_spare_slots = 0;
+	} else
+		t = xmmap(slots * sizeof(*t));
+	memset(t, 0xff, slots * sizeof(*t));
+	return t;
+}
+
+/* A table outgrown while building is unmapped: this is no small build. */
+static void
+build_terms_give(const struct build *b, struct build_term *t, size_t slots)
+{
+	if (!b->spare || slots > BUILD_SPARE_SLOTS) {
+		xmunmap(t, slots * sizeof(*t));
+		return;
+	}
+	build_cache_free();
+	build_spare = t;
+	build_spare_slots = slots;
+}
+
+void
+build_cache_free(void)
+{
+	xmunmap(build_spare, build_spare_slots * sizeof(*build_spare));
+	build_spare = NULL;
+	build_spare_slots = 0;
+}
+
 struct build *
 build_new(void)
 {
-	struct build *b;
+	return build_new_sized(0);
+}
 
+struct build *
+build_new_sized(size_t words)
+{
+	struct build *b;
+	size_t slots = BUILD_TABLE_MIN;
+
+	/* One slot a word: no doubling until half the words are new terms. */
+	while (slots < words && slots < BUILD_SPARE_SLOTS)
+		slots *= 2;
 	b = xcalloc(1, sizeof(*b));
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	atomic_init(&b->ix->refs, 1);
-	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint32_t));
+	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
-	b->table = xmmap(BUILD_TABLE_MIN * sizeof(*b->table));
-	memset(b->table, 0xff, BUILD_TABLE_MIN * sizeof(*b->table));
-	b->table_mask = BUILD_TABLE_MIN - 1;
+	b->spare = words > 0;
+	b->table = build_terms_take(slots);
+	b->table_mask = slots - 1;
 	buf_init(&b->text);
 	buf_init(&b->names);
 	streams_init(&b->streams);
@@ -120,13 +176,13 @@ build_doc_id(const struct build *b, uint32_t doc)
 }
 
 static void
-build_ids_insert(uint32_t *ids, size_t mask, uint32_t hash, uint32_t doc)
+build_ids_insert(uint64_t *ids, size_t mask, uint32_t hash, uint32_t doc)
 {
 	size_t i;
 
-	for (i = hash & mask; ids[i] != INDEX_NO_DOC; i = (i + 1) & mask)
+	for (i = hash & mask; ids[i] != INDEX_NO_SLOT; i = (i + 1) & mask)
 		;
-	ids[i] = doc;
+	ids[i] = index_id_slot(hash, doc);
 }
 
 static void
@@ -134,9 +190,11 @@ build_ids_grow(struct build *b)
 {
 	struct index *ix = b->ix;
 	const struct index_docrec *d;
-	uint32_t *ids, doc;
+	uint64_t *ids;
+	uint32_t doc;
 	size_t mask = ix->ids_mask * 2 + 1;
 
+	/* In document order, as merge_ids makes the table. */
 	ids = build_table_new(mask + 1, sizeof(*ids));
 	for (doc = 0; doc < ix->ndocs; doc++) {
 		d = &ix->docs[doc];
@@ -152,12 +210,14 @@ static uint32_t
 build_ids_find(const struct build *b, const char *id, size_t len)
 {
 	const struct index *ix = b->ix;
+	uint32_t hash = hash_bytes(id, len), doc;
+	uint64_t slot;
 	size_t i;
-	uint32_t doc;
 
-	for (i = hash_bytes(id, len) & ix->ids_mask;
-	    (doc = ix->ids[i]) != INDEX_NO_DOC; i = (i + 1) & ix->ids_mask) {
-		if (ix->docs[doc].id_len == len &&
+	for (i = hash & ix->ids_mask; (slot = ix->ids[i]) != INDEX_NO_SLOT;
+	    i = (i + 1) & ix->ids_mask) {
+		doc = (uint32_t)slot;
+		if (slot >> 32 == hash && ix->docs[doc].id_len == len &&
 		    memcmp(build_doc_id(b, doc), id, len) == 0)
 			return doc;
 	}
@@ -222,8 +282,7 @@ build_terms_grow(struct build *b, size_t ntouched)
 
 	if (mask >= UINT32_MAX)
 		fatalx("%s: too many terms", __func__);
-	table = xmmap((mask + 1) * sizeof(*table));
-	memset(table, 0xff, (mask + 1) * sizeof(*table));
+	table = build_terms_take(mask + 1);
 	moved = xreallocarray(NULL, b->table_mask + 1, sizeof(*moved));
 	for (j = 0; j <= b->table_mask; j++) {
 		bt = &b->table[j];
@@ -443,8 +502,9 @@ build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
 	return build_add_doc(b, &bd, dup);
 }
 
-/* A term name to sort by, with the term's slot. */
+/* A term name to sort by, with its key and the term's slot. */
 struct build_name {
+	uint64_t	 key;
 	const char	*name;
 	uint32_t	 len;
 	uint32_t	 slot;
@@ -462,6 +522,48 @@ build_name_cmp(const void *a, const void *b)
 	return (x->len > y->len) - (x->len < y->len);
 }
 
+/*
+ * Sorts by key, a byte at a time from the lowest (LSD radix sort: no
+ * calls to compare, which cost small builds more than the build itself),
+ * skipping bytes every key shares; then sorts runs of equal keys, names
+ * of 8 bytes or more, by memcmp.
+ */
+static void
+build_sort_names(struct build_name *v, size_t n)
+{
+	struct build_name *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp));
+	struct build_name *from = v, *to = tmp, *swap;
+	size_t count[256], i, run;
+	unsigned shift;
+	uint8_t d;
+
+	for (shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(uint8_t)(from[i].key >> shift)]++;
+		if (n == 0 || count[(uint8_t)(from[0].key >> shift)] == n)
+			continue;
+		for (i = 1; i < 256; i++)
+			count[i] += count[i - 1];
+		for (i = n; i-- > 0;) {
+			d = (uint8_t)(from[i].key >> shift);
+			to[--count[d]] = from[i];
+		}
+		swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+	free(tmp);
+	for (i = 0; i < n; i = run) {
+		for (run = i + 1; run < n && v[run].key == v[i].key; run++)
+			;
+		if (run - i > 1)
+			qsort(v + i, run - i, sizeof(*v), build_name_cmp);
+	}
+}
+
 static struct build_name *
 build_sorted_names(const struct build *b)
 {
@@ -477,9 +579,10 @@ build_sorted_names(const struct build *b)
 			continue;
 		v[n].name = build_term_name(b, bt);
 		v[n].len = bt->len;
+		v[n].key = index_name_key(v[n].name, v[n].len);
 		v[n++].slot = (uint32_t)i;
 	}
-	qsort(v, n, sizeof(*v), build_name_cmp);
+	build_sort_names(v, n);
 	return v;
 }
 
@@ -512,13 +615,19 @@ build_layout(struct build *b, const struct build_name *v)
 /*
  * Hands freed memory back to the kernel: glibc keeps what is freed in the
  * middle of its heaps, like the skip lists, the old id tables or what the
- * reader thread parsed.
+ * reader thread parsed.  Only after a large build: malloc_trim walks every
+ * heap, which costs a small one (a write's) more than its build.
  */
+#define BUILD_TRIM_BYTES	(64 * 1024 * 1024)
+
 static void
-build_trim(void)
+build_trim(const struct build *b)
 {
 #ifdef HAVE_MALLOC_TRIM
-	malloc_trim(0);
+	if (b->text.len >= BUILD_TRIM_BYTES)
+		malloc_trim(0);
+#else
+	(void)b;
 #endif
 }
 
@@ -551,8 +660,9 @@ struct index *
 build_finish(struct build *b)
 {
 	struct index *ix = b->ix;
+	int large = b->text.len >= BUILD_TRIM_BYTES;
 
-	build_trim();
+	build_trim(b);
 	ix->dl = xreallocarray(b->dl, ix->ndocs ? ix->ndocs : 1,
 	    sizeof(*ix->dl));
 	b->dl = NULL;
@@ -568,7 +678,12 @@ build_finish(struct build *b)
 	ix->build_seconds = build_elapsed(&b->start);
 	b->ix = NULL;
 	build_free(b);
-	build_trim();
+#ifdef HAVE_MALLOC_TRIM
+	if (large)
+		malloc_trim(0);
+#else
+	(void)large;
+#endif
 	return ix;
 }
 
@@ -579,7 +694,7 @@ build_free(struct build *b)
 	index_free(b->ix);
 	free(b->dl);
 	buf_free(&b->text);
-	xmunmap(b->table, (b->table_mask + 1) * sizeof(*b->table));
+	build_terms_give(b, b->table, b->table_mask + 1);
 	buf_free(&b->names);
 	free(b->toks);
 	free(b->touched);

@@ -40,6 +40,13 @@ struct build_doc {
 
 struct build	*build_new(void);
 /*
+ * A builder sized for about this many words, for the many small builds
+ * of a live index: its term table is kept, per thread, for the next one.
+ */
+struct build	*build_new_sized(size_t words);
+/* Unmaps the term table this thread keeps; due before the thread ends. */
+void		 build_cache_free(void);
+/*
  * Adds a document.  Returns 0, or -1 when its id is already taken (by
  * document *dup) or there are too many documents (*dup is INDEX_NO_DOC).
  */

@@ -93,12 +93,23 @@ index_doc_text(const struct index *ix, uint32_t doc, size_t *len)
 uint32_t
 index_doc_by_id(const struct index *ix, const char *id, size_t len)
 {
+	return index_doc_by_hash(ix, id, len, hash_bytes(id, len));
+}
+
+uint32_t
+index_doc_by_hash(const struct index *ix, const char *id, size_t len,
+    uint32_t hash)
+{
 	const struct index_docrec *d;
+	uint64_t slot;
 	size_t i;
 	uint32_t doc;
 
-	for (i = hash_bytes(id, len) & ix->ids_mask;
-	    (doc = ix->ids[i]) != INDEX_NO_DOC; i = (i + 1) & ix->ids_mask) {
+	for (i = hash & ix->ids_mask; (slot = ix->ids[i]) != INDEX_NO_SLOT;
+	    i = (i + 1) & ix->ids_mask) {
+		if (slot >> 32 != hash)
+			continue;
+		doc = (uint32_t)slot;
 		d = &ix->docs[doc];
 		if (d->id_len == len && memcmp(ix->text + d->off, id, len) == 0)
 			return doc;

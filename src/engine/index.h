@@ -23,7 +23,8 @@
 #define INDEX_BM25_B		0.75
 
 #define INDEX_NO_TITLE		UINT32_MAX	/* title_len of a doc without */
-#define INDEX_NO_DOC		UINT32_MAX	/* empty slot of the id table */
+#define INDEX_NO_DOC		UINT32_MAX
+#define INDEX_NO_SLOT		UINT64_MAX	/* empty slot of the id table */
 #define INDEX_DOCS_MAX		(UINT32_MAX - 1)
 
 /*
@@ -62,8 +63,13 @@ struct index {
 	/* Per document, its length in words, for BM25's norm. */
 	uint32_t		*dl;
 	uint64_t		 total_dl;
-	/* Open addressing on the ids: document numbers or INDEX_NO_DOC. */
-	uint32_t		*ids;
+	/*
+	 * Open addressing on the ids' hashes: each slot is index_id_slot()
+	 * or INDEX_NO_SLOT.  A probe compares hashes before it reads an id,
+	 * so looking up a missing id (every add asks every segment) touches
+	 * one cache line.
+	 */
+	uint64_t		*ids;
 	size_t			 ids_mask;
 	struct index_term	*terms;
 	uint32_t		 nterms;
@@ -115,11 +121,38 @@ void		 index_info(const struct index *, struct index_info *);
 void		 index_account(struct index *);
 void		 index_doc(const struct index *, uint32_t, struct index_doc *);
 const char	*index_doc_text(const struct index *, uint32_t, size_t *);
+/* An id table slot: the id's hash_bytes above its document's number. */
+static inline uint64_t
+index_id_slot(uint32_t hash, uint32_t doc)
+{
+	return (uint64_t)hash << 32 | doc;
+}
+
 /* The document with this id, or INDEX_NO_DOC. */
 uint32_t	 index_doc_by_id(const struct index *, const char *, size_t);
+/* The same, given hash_bytes of the id: for a search of many segments. */
+uint32_t	 index_doc_by_hash(const struct index *, const char *, size_t,
+		    uint32_t);
 /* The range [*lo, *hi) of terms equal to, or starting with, a string. */
 void		 index_term_range(const struct index *, const char *, size_t,
 		    int prefix, uint32_t *lo, uint32_t *hi);
+/*
+ * A name's first 8 bytes as a big-endian number, zero-padded: names
+ * compare as their keys do unless both keys are equal, which needs both
+ * names to be 8 bytes or longer.  Sorting and merging dictionaries
+ * compare keys and call memcmp only on a tie.
+ */
+static inline uint64_t
+index_name_key(const char *s, size_t len)
+{
+	uint64_t k = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		k = k << 8 | (i < len ? (unsigned char)s[i] : 0);
+	return k;
+}
+
 /* A term's name, not NUL-terminated. */
 static inline const char *
 index_term_name(const struct index *ix, uint32_t t, size_t *len)

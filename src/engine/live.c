@@ -74,11 +74,12 @@ static ssize_t
 live_find(const struct live *l, const char *id, size_t len, uint32_t *doc)
 {
 	const struct live_seg *s;
+	uint32_t hash = hash_bytes(id, len);
 	size_t i;
 
 	for (i = l->nsegs; i-- > 0;) {
 		s = &l->segs[i];
-		*doc = index_doc_by_id(s->ix, id, len);
+		*doc = index_doc_by_hash(s->ix, id, len, hash);
 		if (*doc != INDEX_NO_DOC && !deletes_has(s->del, *doc))
 			return (ssize_t)i;
 	}
@@ -162,28 +163,40 @@ live_numbers(const struct live *l)
 	return n;
 }
 
-/* The kept documents as one new segment, in the batch's order. */
+/*
+ * The kept documents as one new segment, in the batch's order.  Every
+ * document's words are found first, so the builder is sized for them.
+ */
 static struct index *
 live_build(struct live *l, const struct build_doc *docs, size_t n,
     const char *keep)
 {
-	struct build *b = build_new();
+	struct build *b;
 	struct build_doc bd;
+	size_t *first, i;
 	uint32_t dup;
-	size_t i;
 
+	first = xreallocarray(NULL, n + 1, sizeof(*first));
+	words_reset(&l->words);
+	for (i = 0; i < n; i++) {
+		first[i] = l->words.n;
+		if (keep[i])
+			words_add(&l->words, docs[i].title, docs[i].title_len,
+			    docs[i].text, docs[i].text_len);
+	}
+	first[n] = l->words.n;
+	b = build_new_sized(l->words.n);
 	for (i = 0; i < n; i++) {
 		if (!keep[i])
 			continue;
 		bd = docs[i];
-		words_reset(&l->words);
-		bd.nwords = words_add(&l->words, bd.title, bd.title_len,
-		    bd.text, bd.text_len);
-		bd.words = l->words.v;
+		bd.words = l->words.v + first[i];
+		bd.nwords = first[i + 1] - first[i];
 		bd.terms = l->words.terms.data;
 		if (build_add_doc(b, &bd, &dup) == -1)
 			abort();	/* live_keep and live_add ruled it out */
 	}
+	free(first);
 	return build_finish(b);
 }
 

@@ -17,6 +17,7 @@
 
 /* One input term on the merge's heap, ordered by name, then input. */
 struct merge_head {
+	uint64_t	key;		/* index_name_key of its name */
 	uint32_t	in;
 	uint32_t	t;
 };
@@ -96,7 +97,7 @@ static void
 merge_ids(struct index *ix)
 {
 	size_t size = MERGE_IDS_MIN, i;
-	uint32_t doc;
+	uint32_t doc, hash;
 
 	while (((size_t)ix->ndocs + 1) * 2 > size)
 		size *= 2;
@@ -104,12 +105,23 @@ merge_ids(struct index *ix)
 	memset(ix->ids, 0xff, size * sizeof(*ix->ids));
 	ix->ids_mask = size - 1;
 	for (doc = 0; doc < ix->ndocs; doc++) {
-		for (i = hash_bytes(ix->text + ix->docs[doc].off,
-		    ix->docs[doc].id_len) & ix->ids_mask;
-		    ix->ids[i] != INDEX_NO_DOC; i = (i + 1) & ix->ids_mask)
+		hash = hash_bytes(ix->text + ix->docs[doc].off,
+		    ix->docs[doc].id_len);
+		for (i = hash & ix->ids_mask; ix->ids[i] != INDEX_NO_SLOT;
+		    i = (i + 1) & ix->ids_mask)
 			;
-		ix->ids[i] = doc;
+		ix->ids[i] = index_id_slot(hash, doc);
 	}
+}
+
+static void
+merge_key(struct merge *m, struct merge_head *h)
+{
+	const char *name;
+	size_t len;
+
+	name = index_term_name(m->segs[h->in].ix, h->t, &len);
+	h->key = index_name_key(name, len);
 }
 
 static int
@@ -120,6 +132,8 @@ merge_name_cmp(const struct merge *m, const struct merge_head *a,
 	size_t xl, yl;
 	int r;
 
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
 	x = index_term_name(m->segs[a->in].ix, a->t, &xl);
 	y = index_term_name(m->segs[b->in].ix, b->t, &yl);
 	r = memcmp(x, y, xl < yl ? xl : yl);
@@ -163,9 +177,10 @@ merge_pop(struct merge *m)
 {
 	struct merge_head h = m->heap[0];
 
-	if (h.t + 1 < m->segs[h.in].ix->nterms)
+	if (h.t + 1 < m->segs[h.in].ix->nterms) {
 		m->heap[0].t++;
-	else
+		merge_key(m, &m->heap[0]);
+	} else
 		m->heap[0] = m->heap[--m->nheap];
 	if (m->nheap > 0)
 		merge_sift(m, 0);
@@ -299,7 +314,8 @@ merge_terms(struct merge *m)
 	for (i = 0; i < m->n; i++) {
 		if (m->segs[i].ix->nterms > 0) {
 			m->heap[m->nheap].in = (uint32_t)i;
-			m->heap[m->nheap++].t = 0;
+			m->heap[m->nheap].t = 0;
+			merge_key(m, &m->heap[m->nheap++]);
 		}
 	}
 	for (i = m->nheap / 2; i-- > 0;)

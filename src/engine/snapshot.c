@@ -5,6 +5,7 @@
 
 #include "deletes.h"
 #include "index.h"
+#include "hash.h"
 #include "snapshot.h"
 #include "xmalloc.h"
 
@@ -123,13 +124,13 @@ uint32_t
 snapshot_doc_by_id(const struct snapshot *s, const char *id, size_t len)
 {
 	const struct snapshot_seg *seg;
-	uint32_t doc;
+	uint32_t doc, hash = hash_bytes(id, len);
 	size_t i;
 
 	/* Newest first: an id lives in one segment, older ones are deleted. */
 	for (i = s->nsegs; i-- > 0;) {
 		seg = &s->segs[i];
-		doc = index_doc_by_id(seg->ix, id, len);
+		doc = index_doc_by_hash(seg->ix, id, len, hash);
 		if (doc != INDEX_NO_DOC && !deletes_has(seg->del, doc))
 			return seg->base + doc;
 	}

@@ -199,6 +199,7 @@ recover_replay(struct store *s, const struct manifest *m, char *err,
 	for (i = 0; i < n && rc == 0; i++)
 		rc = recover_log(s, files[i], i == n - 1, &prev, err, errlen);
 	free(files);
+	build_cache_free();
 	if (rc == 0 && s->live.seq > before)
 		log_info("%s: replayed writes %llu to %llu from the log", s->dir,
 		    (unsigned long long)before + 1,

@@ -15,6 +15,7 @@
 
 #include "elapsed.h"
 #include "fsio.h"
+#include "hash.h"
 #include "index.h"
 #include "segfile.h"
 #include "tokenize.h"
@@ -223,7 +224,7 @@ segfile_expected(const struct segfile_header *h, int id, uint64_t *len)
 		*len = (uint64_t)h->ndocs * sizeof(uint32_t);
 		return 1;
 	case SEGFILE_IDS:
-		*len = h->ids_size * sizeof(uint32_t);
+		*len = h->ids_size * sizeof(uint64_t);
 		return 1;
 	case SEGFILE_TERMS:
 		*len = (uint64_t)h->nterms * sizeof(struct index_term);
@@ -294,7 +295,7 @@ segfile_view(const struct segfile_header *h, const uint8_t *p,
 	ix->dl = (uint32_t *)(void *)(p + s[1].off);
 	ix->text = (char *)(p + s[2].off);
 	ix->text_len = s[2].len;
-	ix->ids = (uint32_t *)(void *)(p + s[3].off);
+	ix->ids = (uint64_t *)(void *)(p + s[3].off);
 	ix->ids_mask = (size_t)h->ids_size - 1;
 	ix->terms = (struct index_term *)(void *)(p + s[4].off);
 	ix->names = (char *)(p + s[5].off);
@@ -333,26 +334,45 @@ segfile_check_docs(const struct index *ix, uint64_t at, char *err,
 	return 0;
 }
 
+/*
+ * Every slot names a document under its id's hash, and every document is
+ * found by its id: a search by id must never miss, or find another.  Runs
+ * after the documents' ids are checked to lie in the text.
+ */
 static int
 segfile_check_ids(const struct index *ix, uint64_t at, char *err,
     size_t errlen)
 {
+	const struct index_docrec *d;
 	size_t i, size = ix->ids_mask + 1, used = 0;
+	uint32_t doc;
 
 	if (size < 2 || (size & (size - 1)) != 0 || size / 2 < ix->ndocs)
 		return segfile_bad(err, errlen, at, "%s", "the id table has a "
 		    "bad size");
 	for (i = 0; i < size; i++) {
-		if (ix->ids[i] == INDEX_NO_DOC)
+		if (ix->ids[i] == INDEX_NO_SLOT)
 			continue;
-		if (ix->ids[i] >= ix->ndocs)
-			return segfile_bad(err, errlen, at + i * 4, "%s",
+		doc = (uint32_t)ix->ids[i];
+		if (doc >= ix->ndocs)
+			return segfile_bad(err, errlen, at + i * 8, "%s",
 			    "the id table names a document it does not have");
+		d = &ix->docs[doc];
+		if (ix->ids[i] >> 32 != hash_bytes(ix->text + d->off,
+		    d->id_len))
+			return segfile_bad(err, errlen, at + i * 8, "%s",
+			    "the id table files a document under another hash");
 		used++;
 	}
 	if (used != ix->ndocs)
 		return segfile_bad(err, errlen, at, "%s", "the id table does "
 		    "not hold every document");
+	for (doc = 0; doc < ix->ndocs; doc++) {
+		d = &ix->docs[doc];
+		if (index_doc_by_id(ix, ix->text + d->off, d->id_len) != doc)
+			return segfile_bad(err, errlen, at, "document %u is not "
+			    "found by its id", doc);
+	}
 	return 0;
 }
 
