@@ -19,7 +19,7 @@
 /* ...or this many documents. */
 #define ADD_BATCH_DOCS		2000
 /* Batches in flight: the round trip is hidden, and few wait to resend. */
-#define ADD_WINDOW		4
+#define ADD_WINDOW		8
 /* The largest request searchd takes by default (max_message_size). */
 #define ADD_REQUEST_MAX		(1024 * 1024)
 

@@ -29,6 +29,34 @@ static const struct {
 	{ "backup",	action_backup },
 };
 
+static int
+answer_find_action(void *arg, const struct jscan_value *key,
+    const struct jscan_value *v)
+{
+	int *defers = arg;
+
+	if (!jscan_string_eq(key, "action"))
+		return 0;
+	*defers = jscan_string_eq(v, "add") || jscan_string_eq(v, "delete") ||
+	    jscan_string_eq(v, "backup");
+	return 0;
+}
+
+int
+answer_defers(const struct frame_msg *m)
+{
+	int defers = 0;
+
+	if (m->soft_error != NULL ||
+	    !frame_str_eq(&m->content_type, "text/json"))
+		return 0;
+	/* The last "action" wins, as in request_decode. */
+	if (jscan_object((const char *)m->content, m->content_length,
+	    answer_find_action, &defers) != JSCAN_OK)
+		return 0;
+	return defers;
+}
+
 /* Any other content-type is answered as the tutorial's server does. */
 static void
 answer_binary(struct request_ctx *ctx, const struct frame_msg *m,

@@ -12,5 +12,10 @@
 /* The reply's content lives in ctx->content until the next answer. */
 void	answer_message(struct request_ctx *, const struct frame_msg *,
 	    struct reply *);
+/*
+ * Whether the message is a request answered later (add, delete, backup):
+ * such requests may follow one another while earlier ones are in flight.
+ */
+int	answer_defers(const struct frame_msg *);
 
 #endif

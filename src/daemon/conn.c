@@ -77,7 +77,6 @@ conn_destroy(struct conn_env *env, struct conn *c)
 	TAILQ_REMOVE(&env->dead, c, entry);
 	buf_free(&c->in);
 	buf_free(&c->out);
-	buf_free(&c->deferred_id);
 	free(c);
 }
 
@@ -134,7 +133,7 @@ conn_alloc(struct conn_env *env, int fd, const struct addr_peer *peer,
 	c->fd = fd;
 	c->peer = *peer;
 	c->may_write = may_write;
-	buf_init(&c->deferred_id);
+	c->dq_tail = &c->dq_head;
 	c->state = CONN_READING;
 	frame_parser_init(&c->fp, env->settings.max_message_size);
 	TAILQ_INSERT_TAIL(&env->conns, c, entry);
@@ -222,19 +221,29 @@ conn_log_error(const struct conn *c, const struct reply *r)
 
 static void	conn_deferred_post(struct deferred *);
 
-/* The reply comes later: stop answering until it has gone out. */
+/* The reply comes later: queue it, and read only writes meanwhile. */
 static void
 conn_defer(struct conn *c, struct deferred *d, const struct frame_msg *msg)
 {
-	buf_reset(&c->deferred_id);
-	if (msg->id != NULL)
-		buf_add(&c->deferred_id, msg->id, msg->id_len);
+	d->id = msg->id != NULL ? xstrndup(msg->id, msg->id_len) : NULL;
+	d->id_len = msg->id != NULL ? msg->id_len : 0;
+	d->done = 0;
+	d->queued = NULL;
 	d->post = conn_deferred_post;
 	d->owner = c;
-	c->deferred = d;
+	*c->dq_tail = d;
+	c->dq_tail = &d->queued;
+	c->ndeferred++;
 	c->refs++;
 	c->state = CONN_WAITING;
 	d->start(d);
+}
+
+static void
+conn_deferred_free(struct deferred *d)
+{
+	free(d->id);
+	d->release(d);
 }
 
 static void
@@ -264,28 +273,46 @@ conn_deferred_post(struct deferred *d)
 	c->env->deliver(c->env->deliver_arg, d);
 }
 
+/* Sends the replies at the head of the queue that are done, in order. */
+static void
+conn_deferred_flush(struct conn *c)
+{
+	struct conn_env *env = c->env;
+	struct deferred *d;
+	struct reply r;
+
+	while ((d = c->dq_head) != NULL && d->done) {
+		if ((c->dq_head = d->queued) == NULL)
+			c->dq_tail = &c->dq_head;
+		c->ndeferred--;
+		if (!conn_dead(c)) {
+			memset(&r, 0, sizeof(r));
+			d->render(d, env->req, &r);
+			conn_log_error(c, &r);
+			conn_send(c, &r, d->id, d->id_len);
+		}
+		conn_deferred_free(d);
+	}
+}
+
 void
 conn_deferred_done(struct deferred *d)
 {
 	struct conn *c = d->owner;
 	struct conn_env *env = c->env;
-	struct reply r;
 
-	c->deferred = NULL;
+	d->done = 1;
 	c->refs--;
+	conn_deferred_flush(c);
 	if (conn_dead(c)) {
-		d->release(d);
 		if (c->refs == 0)
 			conn_destroy(env, c);
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	d->render(d, env->req, &r);
-	conn_log_error(c, &r);
-	conn_send(c, &r, c->deferred_id.len > 0 ? c->deferred_id.data : NULL,
-	    c->deferred_id.len);
-	d->release(d);
-	c->state = CONN_READING;
+	if (c->ndeferred == 0)
+		c->state = CONN_READING;
+	if (c->ndeferred == 0 || c->ndeferred < CONN_DEFERRED_MAX)
+		c->blocked = 0;
 	c->io->resume(c);
 }
 
@@ -320,9 +347,13 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 	struct frame_msg msg;
 	size_t off = 0;
 
-	while (c->state == CONN_READING && off < len) {
+	while ((c->state == CONN_READING || (c->state == CONN_WAITING &&
+	    !c->blocked)) && off < len) {
 		if (c->io->pending(c) > CONN_OUTPUT_HIGH) {
-			c->state = CONN_PAUSED;
+			if (c->state == CONN_READING)
+				c->state = CONN_PAUSED;
+			else
+				c->blocked = 1;
 			break;
 		}
 		switch (frame_parse(&c->fp, data + off, len - off, &msg, &err)) {
@@ -332,6 +363,15 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 		case FRAME_MORE:
 			return off;
 		case FRAME_READY:
+			/* Behind writes in flight, only more writes go ahead. */
+			if (c->state == CONN_WAITING &&
+			    (c->ndeferred >= CONN_DEFERRED_MAX ||
+			    !answer_defers(&msg))) {
+				frame_parser_init(&c->fp,
+				    c->env->settings.max_message_size);
+				c->blocked = 1;
+				return off;
+			}
 			conn_answer(c, &msg);
 			off += msg.size;
 			stats_add(&c->env->stats->bytes_in, msg.size);
@@ -351,7 +391,8 @@ conn_settle(struct conn *c, size_t buffered)
 {
 	if (conn_dead(c))
 		return;
-	if (c->state == CONN_READING && buffered > 0)
+	if ((c->state == CONN_READING || (c->state == CONN_WAITING &&
+	    !c->blocked)) && buffered > 0)
 		conn_partial_add(c);
 	else
 		conn_partial_remove(c);

@@ -45,6 +45,8 @@ struct deferred;
 struct request_ctx;
 struct stats_counters;
 
+/* Writes one connection may have in flight, each waiting for the log. */
+#define CONN_DEFERRED_MAX	16
 /* Stop reading a connection whose unsent replies pass this... */
 #define CONN_OUTPUT_HIGH	(256 * 1024)
 /* ...and resume once they drain below this. */
@@ -57,7 +59,7 @@ struct stats_counters;
 enum conn_state {
 	CONN_READING,
 	CONN_PAUSED,		/* output over CONN_OUTPUT_HIGH */
-	CONN_WAITING,		/* a reply that comes later: not reading */
+	CONN_WAITING,		/* replies that come later: only writes read */
 	CONN_CLOSING,		/* flushing its last replies */
 	CONN_DEAD,		/* closed; freed after this callback */
 };
@@ -130,7 +132,7 @@ struct conn_io {
 	void	(*release)(struct conn *);
 	/* True while a TLS handshake is under way; NULL for plain. */
 	int	(*handshaking)(const struct conn *);
-	/* A deferred reply is out: read and answer again (state READING). */
+	/* Deferred replies went out: answer what waits, read on. */
 	void	(*resume)(struct conn *);
 };
 
@@ -142,8 +144,11 @@ struct conn {
 	enum conn_state		 state;
 	int			 refs;		/* deferred replies out */
 	int			 may_write;	/* add, delete, backup */
-	struct deferred		*deferred;	/* while CONN_WAITING */
-	struct buf		 deferred_id;	/* its request's "id" */
+	/* While CONN_WAITING: the deferred replies, oldest first. */
+	struct deferred		*dq_head;
+	struct deferred		**dq_tail;
+	unsigned		 ndeferred;
+	int			 blocked;	/* the next message must wait */
 	int			 in_partial;
 	time_t			 msg_start;	/* when the partial one began */
 	struct addr_peer	 peer;

@@ -153,10 +153,10 @@ conn_plain_next(struct conn *c)
 		conn_plain_want(c, EV_WRITE, env->idle_tv);
 		return;
 	case CONN_WAITING:
-		/* What arrives meanwhile waits in the kernel, not here. */
-		conn_settle(c, 0);
-		conn_plain_want(c, conn_plain_pending(c) > 0 ? EV_WRITE : 0,
-		    env->idle_tv);
+		/* More writes are read; anything else waits in the kernel. */
+		conn_settle(c, c->blocked ? 0 : c->in.len);
+		conn_plain_want(c, (c->blocked ? 0 : EV_READ) |
+		    (conn_plain_pending(c) > 0 ? EV_WRITE : 0), env->idle_tv);
 		return;
 	case CONN_READING:
 		conn_plain_want(c, conn_plain_pending(c) > 0 ?
@@ -251,7 +251,8 @@ conn_plain_cb(evutil_socket_t fd, short what, void *arg)
 		    conn_plain_pending(c) <= CONN_OUTPUT_LOW)
 			conn_plain_resume(c);
 	}
-	if ((what & EV_READ) && c->state == CONN_READING)
+	if ((what & EV_READ) && (c->state == CONN_READING ||
+	    (c->state == CONN_WAITING && !c->blocked)))
 		conn_plain_read(c);
 	else
 		conn_plain_next(c);

@@ -63,10 +63,12 @@ struct request_args {
 /*
  * A request answered later: a write waits for the log, a backup for its
  * files.  The action that makes one fills in start, render and release;
- * the connection fills in post and owner, stops reading (replies go out
- * in request order), and starts it.  post may be called on any thread
- * once the result is in; the connection then, on its own thread, has it
- * render the reply into ctx->content and releases it.
+ * the connection fills in the rest and starts it.  post may be called on
+ * any thread once the result is in; the connection then, on its own
+ * thread, has it render the reply into ctx->content and releases it.  A
+ * connection may have several in flight, but answers nothing else until
+ * they are done, so replies keep the order of the requests and a search
+ * sees the writes sent before it.
  */
 struct deferred {
 	void		(*start)(struct deferred *);
@@ -76,6 +78,11 @@ struct deferred {
 	void		(*post)(struct deferred *);
 	void		*owner;
 	struct deferred	*next;		/* on the way back to its thread */
+	/* The connection's: its queue, and the request's header "id". */
+	struct deferred	*queued;
+	int		 done;
+	char		*id;
+	size_t		 id_len;
 };
 
 /* A reply: its content lives in ctx->content until the next answer. */

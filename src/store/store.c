@@ -69,6 +69,7 @@ store_free(struct store *s)
 	free(s->saved);
 	manifest_free(&s->current);
 	buf_free(&s->rec);
+	free(s->adds);
 	if (s->log_fd != -1)
 		close(s->log_fd);
 	datadir_unlock(s);
@@ -265,24 +266,60 @@ store_log(struct store *s, struct store_write *list)
 	return 0;
 }
 
+/*
+ * Adds that follow one another in a group become one segment: what a
+ * bulk import pipelines is built in larger pieces, which merge less.
+ * Applying them together is applying them in order: of two documents
+ * with one id, the later stays.
+ */
+static struct store_write *
+store_apply_adds(struct store *s, struct store_write *first)
+{
+	struct store_write *w, *last = first;
+	size_t n = 0, at = 0;
+	char err[256];
+
+	for (w = first; w != NULL && w->op == STORE_ADD; w = w->next) {
+		if (w->status == 0) {
+			n += w->ndocs;
+			last = w;
+		}
+	}
+	if (s->adds_cap < n) {
+		s->adds_cap = n;
+		s->adds = xreallocarray(s->adds, n, sizeof(*s->adds));
+	}
+	for (w = first; w != NULL && w->op == STORE_ADD; w = w->next) {
+		if (w->status != 0)
+			continue;
+		if (w->ndocs > 0)
+			memcpy(s->adds + at, w->docs, w->ndocs * sizeof(*w->docs));
+		at += w->ndocs;
+		w->added = w->ndocs;
+	}
+	if (live_add(&s->live, s->adds, n, last->seq, NULL, err,
+	    sizeof(err)) == -1)
+		fatalx("store: %s after the log took it", err);
+	return w;
+}
+
 static void
 store_apply(struct store *s, struct store_write *list)
 {
-	struct store_write *w;
-	char err[256];
-	size_t replaced;
+	struct store_write *w = list;
 
-	for (w = list; w != NULL; w = w->next) {
-		if (w->status != 0)
+	while (w != NULL) {
+		if (w->status != 0) {
+			w = w->next;
 			continue;
-		if (w->op == STORE_ADD) {
-			if (live_add(&s->live, w->docs, w->ndocs, w->seq,
-			    &replaced, err, sizeof(err)) == -1)
-				fatalx("store: %s after the log took it", err);
-			w->added = w->ndocs;
-		} else
+		}
+		if (w->op == STORE_ADD)
+			w = store_apply_adds(s, w);
+		else {
 			w->deleted = live_delete(&s->live, w->ids, w->lens,
 			    w->nids, w->seq);
+			w = w->next;
+		}
 		live_compact(&s->live);
 	}
 }
@@ -744,5 +781,6 @@ store_writer_main(void *arg)
 		if (stopping && s->running == NULL)
 			break;
 	}
+	build_cache_free();
 	return NULL;
 }

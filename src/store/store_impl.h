@@ -78,6 +78,8 @@ struct store {
 	uint64_t		 checkpoint;
 	uint64_t		 next_file;
 	struct buf		 rec;		/* one group's records */
+	struct build_doc	*adds;		/* one group's adds, together */
+	size_t			 adds_cap;
 	struct store_saved	*saved;		/* by segment file */
 	size_t			 nsaved;
 	struct manifest		 current;	/* the newest one written */
