@@ -66,6 +66,12 @@ deletes_retain(struct deletes *d)
 	return d;
 }
 
+int
+deletes_shared(const struct deletes *d)
+{
+	return atomic_load_explicit(&d->refs, memory_order_acquire) > 1;
+}
+
 static void
 deletes_page_free(struct deletes_page *p)
 {

@@ -3,8 +3,9 @@
  * and how many deleted documents contain each term, so that N, avgdl and
  * every document frequency count live documents only.
  *
- * A struct deletes is immutable once a snapshot holds it.  A writer makes
- * the next one with deletes_copy, which shares every page with the old
+ * A struct deletes is immutable once anyone else holds it (a snapshot, a
+ * merge, the store's record of what it saved).  A writer makes the next
+ * one with deletes_copy, which shares every page with the old
  * one, and marks documents in the copy: only the pages it changes are
  * copied, so a delete costs a few kilobytes, not the segment's size.
  * Pages with nothing in them are not allocated.  Counted references: each
@@ -51,6 +52,11 @@ struct deletes	*deletes_new(const struct index *);
 struct deletes	*deletes_copy(const struct deletes *);
 struct deletes	*deletes_retain(struct deletes *);
 void		 deletes_free(struct deletes *);
+/*
+ * Whether another reference exists, so that marking must copy first.  Only
+ * the writer, which holds one, takes new ones: a 1 cannot become more.
+ */
+int		 deletes_shared(const struct deletes *);
 
 /*
  * Marks a document deleted, counting its words and terms; 0, or -1 if it

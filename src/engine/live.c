@@ -94,7 +94,7 @@ live_has(const struct live *l, const char *id, size_t len)
 	return live_find(l, id, len, &doc) != -1;
 }
 
-/* Marks a document deleted, copying the deletions a snapshot holds. */
+/* Marks a document deleted, copying deletions anyone else holds. */
 static void
 live_mark(struct live *l, size_t i, uint32_t doc)
 {
@@ -103,12 +103,11 @@ live_mark(struct live *l, size_t i, uint32_t doc)
 
 	if (s->del == NULL)
 		s->del = deletes_new(s->ix);
-	else if (s->shared) {
+	else if (deletes_shared(s->del)) {
 		d = deletes_copy(s->del);
 		deletes_free(s->del);
 		s->del = d;
 	}
-	s->shared = 0;
 	if (deletes_mark(s->del, s->ix, doc, &l->scratch) == 0)
 		l->ndocs--;
 }
@@ -274,7 +273,6 @@ live_snapshot(struct live *l)
 		v[i].ix = l->segs[i].ix;
 		v[i].del = l->segs[i].del;
 		v[i].base = 0;
-		l->segs[i].shared = 1;
 	}
 	s = snapshot_new(v, l->nsegs, l->seq);
 	free(v);
@@ -299,7 +297,6 @@ live_merge_begin(struct live *l, size_t first, size_t n,
 	for (i = 0; i < n; i++) {
 		s = &l->segs[first + i];
 		s->busy = 1;
-		s->shared = 1;
 		m->in[i].ix = index_retain(s->ix);
 		m->in[i].del = s->del != NULL ? deletes_retain(s->del) : NULL;
 		m->in[i].base = 0;

@@ -30,7 +30,6 @@ struct snapshot_seg;
 struct live_seg {
 	struct index	*ix;
 	struct deletes	*del;		/* NULL until something is deleted */
-	int		 shared;	/* del is in a snapshot: copy to change */
 	int		 busy;		/* a merge is reading it */
 	uint64_t	 tag;		/* the owner's (a file number; 0: none) */
 };

@@ -427,7 +427,6 @@ store_manifest_disk(struct store *s, struct store_job *j, size_t ndisk)
 			j->save[j->nsave].file = seg->tag;
 			j->save[j->nsave].gen = ++gen;
 			j->save[j->nsave++].del = deletes_retain(seg->del);
-			s->live.segs[i].shared = 1;
 			if (gen > 1) {
 				manifest_del_name(name, sizeof(name), seg->tag,
 				    gen - 1);
