@@ -107,7 +107,8 @@ class Activation(unittest.TestCase):
         with open(self.conf, "w", encoding="utf-8") as f:
             # Passed sockets replace the listen lines: this one must not
             # be created.
-            f.write("listen %s\nworkers 2\n" % self.unused)
+            f.write("listen %s\nworkers 2\ndata_dir %s\n" %
+                    (self.unused, os.path.join(self.tmp.name, "data")))
 
     @unittest.skipIf(ACTIVATE is None,
                      "systemd-socket-activate is not installed")
