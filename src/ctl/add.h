@@ -15,11 +15,11 @@
 #include "addr.h"
 
 /* A batch is sent once it holds this much JSON... */
-#define ADD_BATCH_BYTES		(512 * 1024)
+#define ADD_BATCH_BYTES		(896 * 1024)
 /* ...or this many documents. */
-#define ADD_BATCH_DOCS		2000
+#define ADD_BATCH_DOCS		4000
 /* Batches in flight: the round trip is hidden, and few wait to resend. */
-#define ADD_WINDOW		8
+#define ADD_WINDOW		16
 /* The largest request searchd takes by default (max_message_size). */
 #define ADD_REQUEST_MAX		(1024 * 1024)
 
