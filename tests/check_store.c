@@ -300,7 +300,8 @@ START_TEST(test_segfile_roundtrip)
 
 	ck_assert_int_eq(segfile_write(ix, tmpdir, "00000001.seg", err,
 	    sizeof(err)), 0);
-	m = segfile_open(tmpdir, "00000001.seg", err, sizeof(err));
+	m = segfile_open(tmpdir, "00000001.seg", SEGFILE_FULL, err,
+	    sizeof(err));
 	ck_assert_msg(m != NULL, "%s", err);
 	ck_assert_ptr_nonnull(m->map);
 	ck_assert_uint_eq(m->ndocs, ix->ndocs);
@@ -337,7 +338,7 @@ START_TEST(test_segfile_damage)
 	for (i = 0; i < (size_t)st.st_size; i += i < 512 ? 1 : step) {
 		c = p[i];
 		p[i] ^= 0x20;
-		if (segfile_check(p, (size_t)st.st_size, err,
+		if (segfile_check(p, (size_t)st.st_size, SEGFILE_SUMS, err,
 		    sizeof(err)) == -1)
 			refused++;
 		else
@@ -345,11 +346,12 @@ START_TEST(test_segfile_damage)
 		p[i] = c;
 	}
 	ck_assert_int_gt(refused, 500);
-	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, err,
-	    sizeof(err)), 0);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_FULL,
+	    err, sizeof(err)), 0);
 	/* Cut short anywhere. */
 	for (i = 0; i < (size_t)st.st_size; i += step)
-		ck_assert_int_eq(segfile_check(p, i, err, sizeof(err)), -1);
+		ck_assert_int_eq(segfile_check(p, i, SEGFILE_SUMS, err,
+		    sizeof(err)), -1);
 	/* Damage in the postings is named by its section. */
 	{
 		const struct segfile_header *h = (const void *)p;
@@ -357,8 +359,8 @@ START_TEST(test_segfile_damage)
 		char want[64];
 
 		p[at] ^= 1;
-		ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, err,
-		    sizeof(err)), -1);
+		ck_assert_int_eq(segfile_check(p, (size_t)st.st_size,
+		    SEGFILE_SUMS, err, sizeof(err)), -1);
 		snprintf(want, sizeof(want), "%llu: section postings: "
 		    "checksum mismatch", (unsigned long long)(at - 3));
 		ck_assert_str_eq(err, want);
@@ -367,10 +369,72 @@ START_TEST(test_segfile_damage)
 	free(p);
 	/* A truncated file is refused by open too, with the path. */
 	ck_assert_int_eq(truncate(path, st.st_size - 1), 0);
-	ck_assert_ptr_null(segfile_open(tmpdir, "00000002.seg", err,
-	    sizeof(err)));
+	ck_assert_ptr_null(segfile_open(tmpdir, "00000002.seg", SEGFILE_SUMS,
+	    err, sizeof(err)));
 	ck_assert_msg(strstr(err, "00000002.seg:") != NULL &&
 	    strstr(err, "truncated") != NULL, "%s", err);
+}
+END_TEST
+
+/*
+ * Damage the checksums cannot see (sealed after it was made): a restart's
+ * quick check takes the file, the full check, which every file passed
+ * when it was written, refuses it and says where.
+ */
+START_TEST(test_segfile_sealed_damage)
+{
+	struct index *ix = small_index();
+	struct segfile_header *h;
+	struct index_docrec *d;
+	struct index_term *t;
+	struct stat st;
+	char err[512], path[128], want[96];
+	unsigned char *p;
+	size_t at;
+	int fd;
+
+	ck_assert_int_eq(segfile_write(ix, tmpdir, "00000003.seg", err,
+	    sizeof(err)), 0);
+	index_free(ix);
+	snprintf(path, sizeof(path), "%s/00000003.seg", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	p = malloc((size_t)st.st_size);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, p, (size_t)st.st_size), st.st_size);
+	close(fd);
+	h = (void *)p;
+
+	at = h->sections[SEGFILE_DOCS - 1].off + 2 * sizeof(*d);
+	d = (void *)(p + at);
+	d->off = h->sections[SEGFILE_TEXT - 1].len;	/* past the text */
+	segfile_seal(p, (size_t)st.st_size);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_SUMS,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_FULL,
+	    err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%zu: a document lies outside the text",
+	    at);
+	ck_assert_str_eq(err, want);
+	free(p);
+
+	/* Two terms out of order: a search would miss one. */
+	p = malloc((size_t)st.st_size);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, p, (size_t)st.st_size), st.st_size);
+	close(fd);
+	h = (void *)p;
+	t = (void *)(p + h->sections[SEGFILE_TERMS - 1].off);
+	ck_assert_uint_gt(h->nterms, 2);
+	{
+		struct index_term x = t[0];
+
+		t[0] = t[1];
+		t[1] = x;
+	}
+	segfile_seal(p, (size_t)st.st_size);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_FULL,
+	    err, sizeof(err)), -1);
+	free(p);
 }
 END_TEST
 
@@ -428,6 +492,7 @@ main(void)
 	tcase_add_test(tc, test_manifest);
 	tcase_add_test(tc, test_segfile_roundtrip);
 	tcase_add_test(tc, test_segfile_damage);
+	tcase_add_test(tc, test_segfile_sealed_damage);
 	tcase_add_test(tc, test_delfile);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -43,7 +43,8 @@ check_segments(const char *dir, const struct manifest *m, FILE *out)
 
 	for (i = 0; i < m->nsegs; i++) {
 		manifest_seg_name(name, sizeof(name), m->segs[i].file);
-		if ((ix = segfile_open(dir, name, err, sizeof(err))) == NULL) {
+		if ((ix = segfile_open(dir, name, SEGFILE_FULL, err,
+		    sizeof(err))) == NULL) {
 			fprintf(out, "%s\n", err);
 			bad = 1;
 			continue;

@@ -78,7 +78,7 @@ maintain_segment(struct store *s, struct store_job *j, char *name,
 	}
 	if (segfile_write(j->out, s->dir, name, j->err, sizeof(j->err)) == -1)
 		return -1;
-	if ((mapped = segfile_open(s->dir, name, j->err,
+	if ((mapped = segfile_open(s->dir, name, SEGFILE_FULL, j->err,
 	    sizeof(j->err))) == NULL)
 		return -1;
 	index_free(j->out);

@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,20 +60,96 @@ recover_init(struct store *s, const struct store_options *o,
 	return manifest_write(s->dir, m, err, errlen);
 }
 
-static int
-recover_segments(struct store *s, const struct manifest *m, char *err,
-    size_t errlen)
+/* Threads that check segment files at a start: it reads every byte. */
+#define RECOVER_THREADS		4
+
+/* The segment files to open, shared by the threads opening them. */
+struct recover_files {
+	const char		*dir;
+	const struct manifest	*m;
+	enum segfile_check	 how;
+	atomic_size_t		 next;
+	struct index		**ix;		/* by manifest order */
+	char			(*err)[1024];
+};
+
+static void *
+recover_files_main(void *arg)
 {
-	struct index *ix;
+	struct recover_files *f = arg;
+	char name[64];
+	size_t i;
+
+	while ((i = atomic_fetch_add(&f->next, 1)) < f->m->nsegs) {
+		manifest_seg_name(name, sizeof(name), f->m->segs[i].file);
+		f->ix[i] = segfile_open(f->dir, name, f->how, f->err[i],
+		    sizeof(f->err[i]));
+	}
+	return NULL;
+}
+
+/*
+ * Opens the manifest's segment files, several at a time: checking their
+ * checksums is most of a start.  Returns the indexes in manifest order, or
+ * NULL with the first failure's reason.
+ */
+static struct index **
+recover_files(const char *dir, const struct manifest *m,
+    enum segfile_check how, char *err, size_t errlen)
+{
+	struct recover_files f;
+	pthread_t threads[RECOVER_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n, started = 0, i;
+
+	memset(&f, 0, sizeof(f));
+	f.dir = dir;
+	f.m = m;
+	f.how = how;
+	atomic_init(&f.next, 0);
+	f.ix = xcalloc(m->nsegs + 1, sizeof(*f.ix));
+	f.err = xcalloc(m->nsegs + 1, sizeof(*f.err));
+	n = cpus > 1 ? (size_t)cpus : 1;
+	if (n > RECOVER_THREADS)
+		n = RECOVER_THREADS;
+	if (n > m->nsegs)
+		n = m->nsegs;
+	for (i = 1; i < n; i++)
+		if (pthread_create(&threads[started], NULL, recover_files_main,
+		    &f) == 0)
+			started++;
+	recover_files_main(&f);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	for (i = 0; i < m->nsegs && f.ix[i] != NULL; i++)
+		;
+	if (i < m->nsegs) {
+		snprintf(err, errlen, "%s", f.err[i]);
+		for (i = 0; i < m->nsegs; i++)
+			index_free(f.ix[i]);
+		free(f.ix);
+		f.ix = NULL;
+	}
+	free(f.err);
+	return f.ix;
+}
+
+/* A data_dir just made has its first segment checked through. */
+static int
+recover_segments(struct store *s, const struct manifest *m,
+    enum segfile_check how, char *err, size_t errlen)
+{
+	struct index **files, *ix;
 	struct deletes *del;
 	char name[64];
 	size_t i;
 
+	if ((files = recover_files(s->dir, m, how, err, errlen)) == NULL)
+		return -1;
 	s->saved = xcalloc(m->nsegs + 1, sizeof(*s->saved));
 	for (i = 0; i < m->nsegs; i++) {
-		manifest_seg_name(name, sizeof(name), m->segs[i].file);
-		if ((ix = segfile_open(s->dir, name, err, errlen)) == NULL)
-			return -1;
+		ix = files[i];
+		files[i] = NULL;
 		del = NULL;
 		if (m->segs[i].delgen != 0) {
 			manifest_del_name(name, sizeof(name), m->segs[i].file,
@@ -79,6 +157,9 @@ recover_segments(struct store *s, const struct manifest *m, char *err,
 			if ((del = delfile_read(ix, s->dir, name, err,
 			    errlen)) == NULL) {
 				index_free(ix);
+				for (; i < m->nsegs; i++)
+					index_free(files[i]);
+				free(files);
 				return -1;
 			}
 		}
@@ -87,6 +168,7 @@ recover_segments(struct store *s, const struct manifest *m, char *err,
 		s->saved[s->nsaved++].del = del ? deletes_retain(del) : NULL;
 		live_append(&s->live, ix, del, m->segs[i].file);
 	}
+	free(files);
 	return 0;
 }
 
@@ -252,7 +334,8 @@ recover_open(struct store *s, const struct store_options *o, char *err,
 	s->checkpoint = m.checkpoint;
 	s->live.seq = m.checkpoint;
 	s->log_first = m.log;
-	if (recover_segments(s, &m, err, errlen) == -1 ||
+	if (recover_segments(s, &m, rc == 1 ? SEGFILE_FULL : SEGFILE_SUMS,
+	    err, errlen) == -1 ||
 	    recover_replay(s, &m, err, errlen) == -1) {
 		manifest_free(&m);
 		return -1;

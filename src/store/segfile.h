@@ -7,9 +7,14 @@
  * xxh3-64 checksum; the header has a checksum of its own.  A segment is
  * written once, to a temporary name, synced, renamed into place and its
  * directory synced, as Lucene writes its files, and never changed after.
- * Opening checks the header, every section's place and checksum, and that
- * the arrays point only inside the file, so a damaged file is refused
- * with where it is damaged and why, never served.  The byte order and
+ * Opening checks the header and every section's place and checksum, so a
+ * damaged or truncated file is refused with where it is damaged and why,
+ * never served.  A file just written, and searchd --check-data, are also
+ * checked through: that every array points only inside the file, names
+ * are in order, the id table finds every document.  Matching checksums
+ * then say a file is the one that passed, so a restart, which reads every
+ * byte of every segment, need not walk the arrays again (Lucene, too,
+ * leaves the deep check to CheckIndex).  The byte order and
  * the word size are those of the machine; the header says which.
  */
 #ifndef SEARCHD_SEGFILE_H
@@ -69,16 +74,28 @@ struct segfile_header {
  */
 int		 segfile_write(const struct index *, const char *dir,
 		    const char *name, char *err, size_t errlen);
+/* How much of a file to check. */
+enum segfile_check {
+	SEGFILE_SUMS,		/* the header, the sections' places, checksums */
+	SEGFILE_FULL,		/* and everything the arrays say */
+};
+
 /*
  * Maps dir/name and checks it; NULL with "PATH:OFFSET: reason" in err.
  * The index holds the mapping and one reference.
  */
-struct index	*segfile_open(const char *dir, const char *name, char *err,
-		    size_t errlen);
+struct index	*segfile_open(const char *dir, const char *name,
+		    enum segfile_check, char *err, size_t errlen);
 /*
  * Checks a file in memory, as segfile_open does the mapped one; the
- * fuzzer and --check-data call it.  0, or -1 with "OFFSET: reason".
+ * fuzzer calls it.  0, or -1 with "OFFSET: reason".
  */
-int		 segfile_check(const void *, size_t, char *err, size_t errlen);
+int		 segfile_check(const void *, size_t, enum segfile_check,
+		    char *err, size_t errlen);
+/*
+ * Sets the checksums of a file in memory to match its bytes, as a writer
+ * does last: tests and the fuzzer use it to make damage checksums miss.
+ */
+void		 segfile_seal(void *, size_t);
 
 #endif
