@@ -77,6 +77,24 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	    XXH3_64bits(out->data + start, out->len - start));
 }
 
+/* The end line's checksum: exactly 16 lowercase hex digits. */
+static int
+manifest_sum(const char *s, uint64_t *v)
+{
+	size_t i;
+
+	*v = 0;
+	for (i = 0; i < 16; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			*v = *v << 4 | (uint64_t)(s[i] - '0');
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			*v = *v << 4 | (uint64_t)(s[i] - 'a' + 10);
+		else
+			return -1;
+	}
+	return s[16] == '\0' ? 0 : -1;
+}
+
 /* One whole number, all digits, no sign. */
 static int
 manifest_number(const char *s, uint64_t *v)
@@ -142,11 +160,15 @@ manifest_decode(const char *text, size_t len, struct manifest *m,
 {
 	const char *p = text, *nl, *endline = NULL;
 	char line[256];
-	uint64_t sum;
+	uint64_t sum = 0;
 	unsigned seen = 0;
-	int n = 0;
+	int n = 0, sum_ok = 0;
 
 	manifest_init(m);
+	if (len == 0) {
+		snprintf(err, errlen, "1: no end line (truncated)");
+		return -1;
+	}
 	while (p < text + len) {
 		if ((nl = memchr(p, '\n', (size_t)(text + len - p))) == NULL ||
 		    (size_t)(nl - p) >= sizeof(line))
@@ -156,6 +178,7 @@ manifest_decode(const char *text, size_t len, struct manifest *m,
 		line[nl - p] = '\0';
 		if (strncmp(line, "end ", 4) == 0) {
 			endline = p;
+			sum_ok = manifest_sum(line + 4, &sum) == 0;
 			p = nl + 1;
 			break;
 		}
@@ -172,8 +195,7 @@ manifest_decode(const char *text, size_t len, struct manifest *m,
 		manifest_free(m);
 		return -1;
 	}
-	if (sscanf(endline + 4, "%16" SCNx64, &sum) != 1 ||
-	    sum != XXH3_64bits(text, (size_t)(endline - text))) {
+	if (!sum_ok || sum != XXH3_64bits(text, (size_t)(endline - text))) {
 		snprintf(err, errlen, "%d: checksum mismatch", n);
 		manifest_free(m);
 		return -1;
