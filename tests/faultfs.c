@@ -14,7 +14,9 @@
  * ("enospc:.seg": only segment files).
  *
  * With $FAULTFS_LOG, every fsync and fdatasync of such a file is logged
- * there with the time (CLOCK_MONOTONIC) and the file's name.  It is built
+ * there with the time (CLOCK_MONOTONIC) and the file's name: the name it
+ * was opened with, or the one it was linked to since (a log is made under
+ * a temporary name and linked into place).  It is built
  * for make check only and never installed.
  */
 #include <sys/stat.h>
@@ -47,6 +49,7 @@ static int	(*real_open)(const char *, int, ...);
 static int	(*real_openat)(int, const char *, int, ...);
 static int	(*real_close)(int);
 static int	(*real_dup)(int);
+static int	(*real_link)(const char *, const char *);
 
 static void
 faultfs_init(void)
@@ -61,6 +64,7 @@ faultfs_init(void)
 	real_openat = dlsym(RTLD_NEXT, "openat");
 	real_close = dlsym(RTLD_NEXT, "close");
 	real_dup = dlsym(RTLD_NEXT, "dup");
+	real_link = dlsym(RTLD_NEXT, "link");
 	real_write = dlsym(RTLD_NEXT, "write");
 }
 
@@ -325,4 +329,24 @@ dup(int fd)
 		atomic_store(&faultfs_tracked[nfd], 1);
 	}
 	return nfd;
+}
+
+/* A file opened as oldpath goes by newpath once it is linked there. */
+int
+link(const char *oldpath, const char *newpath)
+{
+	const char *from = strrchr(oldpath, '/'), *to = strrchr(newpath, '/');
+	int fd, rc;
+
+	faultfs_init();
+	if ((rc = real_link(oldpath, newpath)) == -1)
+		return rc;
+	from = from ? from + 1 : oldpath;
+	to = to ? to + 1 : newpath;
+	for (fd = 0; fd < FAULTFS_FDS; fd++) {
+		if (faultfs_is(fd) && strcmp(faultfs_names[fd], from) == 0)
+			snprintf(faultfs_names[fd], sizeof(faultfs_names[fd]),
+			    "%s", to);
+	}
+	return rc;
 }

@@ -104,6 +104,20 @@ class Damage(unittest.TestCase):
                 add(s, [{"id": "after", "text": "written after"}])
             self.assertEqual(d2.stats()["seq"], 6)
 
+    def test_log_cut_short_while_being_made(self):
+        # A crash between making a log file and syncing its header leaves
+        # the header's temporary name, never a log without a header.
+        name = "%08d.log.tmp" % 90
+        with open(os.path.join(self.data, name), "wb") as f:
+            f.write(b"SDLOG")
+        with live_util.restart(self.d) as d2:
+            d2.wait_log(r"removing %s, which no manifest needs" %
+                        re.escape(name))
+            self.assertEqual(d2.stats()["seq"], 6)
+            with d2.connect() as s:
+                self.assertEqual(harness.search(s, "written")["total"], 6)
+        self.assertFalse(os.path.exists(os.path.join(self.data, name)))
+
     def test_garbage_after_the_last_record_is_a_torn_tail(self):
         log = the_log(self.data)
         tail = b"\0" * 4096 + b"\x52\x4c\x44\x53 partial"

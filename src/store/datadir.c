@@ -243,28 +243,36 @@ datadir_clean(const char *dir, const struct manifest *m)
 int
 datadir_log_create(const char *dir, uint64_t file, char *err, size_t errlen)
 {
-	char name[64], path[4096];
+	char name[64], path[4096], tmp[4096];
 	struct buf b;
-	int fd;
+	int fd, linked = 0;
 
 	manifest_log_name(name, sizeof(name), file);
-	if (fsio_path(path, sizeof(path), dir, name) == -1) {
+	if (fsio_path(path, sizeof(path), dir, name) == -1 ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "%s: path too long", dir);
 		return -1;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+	/*
+	 * Under a temporary name until its header is on disk: a crash while
+	 * making it leaves a stray .tmp, never a log shorter than a header.
+	 */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 	    0600);
 	if (fd == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -1;
 	}
 	buf_init(&b);
 	wal_encode_file_head(&b, file);
 	if (fsio_write(fd, b.data, b.len) == -1 || fsync(fd) == -1 ||
+	    (linked = link(tmp, path) == 0) == 0 || unlink(tmp) == -1 ||
 	    fsio_sync_dir(dir) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
-		unlink(path);
+		unlink(tmp);
+		if (linked)
+			unlink(path);
 		buf_free(&b);
 		return -1;
 	}
