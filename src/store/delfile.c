@@ -83,14 +83,8 @@ delfile_write(const struct deletes *d, const char *dir, const char *name,
 {
 	struct delfile_head h;
 	struct buf b;
-	char path[4096], tmp[4096];
-	int fd = -1, rc = -1;
+	int rc;
 
-	if (fsio_path(path, sizeof(path), dir, name) == -1 ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s/%s: path too long", dir, name);
-		return -1;
-	}
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, DELFILE_MAGIC, sizeof(h.magic));
 	h.version = DELFILE_VERSION;
@@ -104,24 +98,7 @@ delfile_write(const struct deletes *d, const char *dir, const char *name,
 	h.sum = delfile_sum(&h, (const uint8_t *)b.data + sizeof(h),
 	    b.len - sizeof(h));
 	memcpy(b.data, &h, sizeof(h));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		snprintf(err, errlen, "%s: open: %s", tmp, strerror(errno));
-	else if (fsio_write(fd, b.data, b.len) == -1 || fsync(fd) == -1)
-		snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
-	else if (close(fd) == -1) {
-		fd = -1;
-		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
-	} else if ((fd = -1, rename(tmp, path)) == -1)
-		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
-	else if (fsio_sync_dir(dir) == -1)
-		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
-	else
-		rc = 0;
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		unlink(tmp);
+	rc = fsio_replace(dir, name, b.data, b.len, err, errlen);
 	buf_free(&b);
 	return rc;
 }

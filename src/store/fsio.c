@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "fsio.h"
@@ -105,4 +106,39 @@ fsio_path(char *out, size_t len, const char *dir, const char *name)
 	int n = snprintf(out, len, "%s/%s", dir, name);
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+fsio_replace(const char *dir, const char *name, const void *p, size_t len,
+    char *err, size_t errlen)
+{
+	char path[4096], tmp[4096];
+	int fd, rc = -1;
+
+	if (fsio_path(path, sizeof(path), dir, name) == -1 ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		snprintf(err, errlen, "%s: open: %s", tmp, strerror(errno));
+	else if (fsio_write(fd, p, len) == -1)
+		snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
+	else if (fsync(fd) == -1)
+		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
+	else if (close(fd) == -1) {
+		fd = -1;
+		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
+	} else if ((fd = -1, rename(tmp, path)) == -1)
+		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
+	else if (fsio_sync_dir(dir) == -1)
+		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+	else
+		rc = 0;
+	if (fd != -1)
+		close(fd);
+	if (rc == -1)
+		unlink(tmp);
+	return rc;
 }

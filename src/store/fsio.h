@@ -23,5 +23,12 @@ int	fsio_sync(int fd);
 int	fsio_sync_dir(const char *dir);
 /* dir/name into out; -1 when it does not fit. */
 int	fsio_path(char *out, size_t len, const char *dir, const char *name);
+/*
+ * Makes dir/name hold exactly these bytes, durably, or leaves it as it
+ * was: written to name.tmp, synced, renamed over name, dir synced.  -1
+ * with "PATH: what failed: why" in err, and no .tmp left behind.
+ */
+int	fsio_replace(const char *dir, const char *name, const void *, size_t,
+	    char *err, size_t errlen);
 
 #endif

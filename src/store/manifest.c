@@ -250,37 +250,12 @@ int
 manifest_write(const char *dir, const struct manifest *m, char *err,
     size_t errlen)
 {
-	char path[4096], tmp[4096];
 	struct buf b;
-	int fd, rc = -1;
+	int rc;
 
-	if (fsio_path(path, sizeof(path), dir, MANIFEST_NAME) == -1 ||
-	    fsio_path(tmp, sizeof(tmp), dir, MANIFEST_NAME ".tmp") == -1) {
-		snprintf(err, errlen, "%s: path too long", dir);
-		return -1;
-	}
 	buf_init(&b);
 	manifest_encode(m, &b);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		snprintf(err, errlen, "%s: open: %s", tmp, strerror(errno));
-	else if (fsio_write(fd, b.data, b.len) == -1)
-		snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
-	else if (fsync(fd) == -1)
-		snprintf(err, errlen, "%s: fsync: %s", tmp, strerror(errno));
-	else if (close(fd) == -1) {
-		fd = -1;
-		snprintf(err, errlen, "%s: close: %s", tmp, strerror(errno));
-	} else if ((fd = -1, rename(tmp, path)) == -1)
-		snprintf(err, errlen, "%s: rename: %s", path, strerror(errno));
-	else if (fsio_sync_dir(dir) == -1)
-		snprintf(err, errlen, "%s: fsync: %s", dir, strerror(errno));
-	else
-		rc = 0;
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
-		unlink(tmp);
+	rc = fsio_replace(dir, MANIFEST_NAME, b.data, b.len, err, errlen);
 	buf_free(&b);
 	return rc;
 }
