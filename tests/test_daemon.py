@@ -234,6 +234,30 @@ class TimeoutTest(unittest.TestCase):
             self.assertGreaterEqual(st["timeouts"], 1)
 
 
+    def test_read_timeout_is_per_message(self):
+        """A pipelining client whose every send ends inside a message is
+        not cut: each message that completes restarts the clock."""
+        with Searchd(config="read_timeout 1\nclient_timeout 30\n") as d:
+            s = d.connect(timeout=10)
+            msg = frame({"action": "ping"})
+            # 3 messages and 1 byte per send: a send ends on a message
+            # boundary only every len(msg) sends, far past read_timeout.
+            step = 3 * len(msg) + 1
+            data = msg * (step * 100 // len(msg) + 2)
+            off = 0
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 3:
+                s.sendall(data[off:off + step])
+                off += step
+                time.sleep(0.05)
+            s.sendall(data[off:off + len(msg) - off % len(msg)])
+            off += len(msg) - off % len(msg)
+            for _ in range(off // len(msg)):
+                self.assertEqual(recv_msg(s)[1], {"result": "pong"})
+            self.assertEqual(request(s, {"action": "stats"})[1]["stats"]
+                             ["timeouts"], 0)
+            s.close()
+
 class SignalTest(unittest.TestCase):
     def test_sigterm_finishes_message_in_flight(self):
         with Searchd() as d:

@@ -363,6 +363,11 @@ conn_consume(struct conn *c, const uint8_t *data, size_t len)
 		case FRAME_MORE:
 			return off;
 		case FRAME_READY:
+			/*
+			 * read_timeout is per message: the next one's clock
+			 * starts when conn_settle sees its first bytes.
+			 */
+			conn_partial_remove(c);
 			/* Behind writes in flight, only more writes go ahead. */
 			if (c->state == CONN_WAITING &&
 			    (c->ndeferred >= CONN_DEFERRED_MAX ||
