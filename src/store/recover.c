@@ -172,29 +172,76 @@ recover_segments(struct store *s, const struct manifest *m,
 	return 0;
 }
 
-/* Applies one replayed record past the checkpoint. */
+/*
+ * A replay in progress.  Adds that follow one another in the log are
+ * applied as one segment, as store_apply_adds applies a group: replaying
+ * a log of one-document writes record by record would build and merge a
+ * segment per write.  docs point into the mapped log file, so what is
+ * pending is applied before that file is unmapped.
+ */
+struct replay {
+	struct store		*s;
+	struct build_doc	*docs;
+	size_t			 n, cap;
+	uint64_t		 seq;		/* of the last record taken */
+};
+
+/* Most documents held back for one segment. */
+#define REPLAY_BATCH	65536
+
+static int
+replay_flush(struct replay *rp, char *err, size_t errlen)
+{
+	struct store *s = rp->s;
+
+	if (rp->seq == s->live.seq)
+		return 0;
+	if (live_add(&s->live, rp->docs, rp->n, rp->seq, NULL, err,
+	    errlen) == -1)
+		return -1;
+	rp->n = 0;
+	live_compact(&s->live);
+	return 0;
+}
+
+/* Takes one replayed record past the checkpoint. */
 static int
 recover_apply(void *arg, const struct wal_record *r, char *err,
     size_t errlen)
 {
-	struct store *s = arg;
+	struct replay *rp = arg;
+	struct store *s = rp->s;
 
 	if (r->seq <= s->checkpoint)
 		return 0;
-	if (r->seq != s->live.seq + 1) {
+	if (r->seq != rp->seq + 1) {
 		snprintf(err, errlen, "write %llu follows %llu: writes after "
 		    "the checkpoint are missing from the log",
-		    (unsigned long long)r->seq,
-		    (unsigned long long)s->live.seq);
+		    (unsigned long long)r->seq, (unsigned long long)rp->seq);
 		return -1;
 	}
 	if (r->type == WAL_ADD) {
-		if (live_add(&s->live, r->docs, r->ndocs, r->seq, NULL, err,
-		    errlen) == -1)
+		if (rp->n + r->ndocs > REPLAY_BATCH &&
+		    replay_flush(rp, err, errlen) == -1)
 			return -1;
-	} else
-		live_delete(&s->live, r->ids, r->lens, r->nids, r->seq);
+		if (rp->cap < rp->n + r->ndocs) {
+			rp->cap = rp->n + r->ndocs > REPLAY_BATCH ?
+			    rp->n + r->ndocs : REPLAY_BATCH;
+			rp->docs = xreallocarray(rp->docs, rp->cap,
+			    sizeof(*rp->docs));
+		}
+		if (r->ndocs > 0)
+			memcpy(rp->docs + rp->n, r->docs,
+			    r->ndocs * sizeof(*r->docs));
+		rp->n += r->ndocs;
+		rp->seq = r->seq;
+		return 0;
+	}
+	if (replay_flush(rp, err, errlen) == -1)
+		return -1;
+	live_delete(&s->live, r->ids, r->lens, r->nids, r->seq);
 	live_compact(&s->live);
+	rp->seq = r->seq;
 	return 0;
 }
 
@@ -216,9 +263,10 @@ recover_cut(const char *path, const struct wal_scan *scan, char *err,
 }
 
 static int
-recover_log(struct store *s, uint64_t file, int last, uint64_t *prev,
+recover_log(struct replay *rp, uint64_t file, int last, uint64_t *prev,
     char *err, size_t errlen)
 {
+	struct store *s = rp->s;
 	struct wal_scan scan;
 	struct stat st;
 	char name[64], path[4096], why[1024];
@@ -242,13 +290,15 @@ recover_log(struct store *s, uint64_t file, int last, uint64_t *prev,
 	}
 	close(fd);
 	rc = wal_scan(map != NULL ? map : "", (size_t)st.st_size, file, *prev,
-	    recover_apply, s, &scan, why, sizeof(why));
+	    recover_apply, rp, &scan, why, sizeof(why));
+	if (rc == -1)
+		snprintf(err, errlen, "%s:%s", path, why);
+	else if ((rc = replay_flush(rp, why, sizeof(why))) == -1)
+		snprintf(err, errlen, "%s: %s", path, why);
 	if (map != NULL)
 		munmap(map, (size_t)st.st_size);
-	if (rc == -1) {
-		snprintf(err, errlen, "%s:%s", path, why);
+	if (rc == -1)
 		return -1;
-	}
 	if (scan.records > 0)
 		*prev = scan.last_seq;
 	if (scan.torn && !last) {
@@ -266,6 +316,7 @@ static int
 recover_replay(struct store *s, const struct manifest *m, char *err,
     size_t errlen)
 {
+	struct replay rp = { .s = s, .seq = s->live.seq };
 	uint64_t *files, prev = 0, before = s->live.seq;
 	size_t n, i;
 	int rc = 0;
@@ -279,8 +330,9 @@ recover_replay(struct store *s, const struct manifest *m, char *err,
 		return -1;
 	}
 	for (i = 0; i < n && rc == 0; i++)
-		rc = recover_log(s, files[i], i == n - 1, &prev, err, errlen);
+		rc = recover_log(&rp, files[i], i == n - 1, &prev, err, errlen);
 	free(files);
+	free(rp.docs);
 	build_cache_free();
 	if (rc == 0 && s->live.seq > before)
 		log_info("%s: replayed writes %llu to %llu from the log", s->dir,
