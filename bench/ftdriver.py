@@ -7,6 +7,8 @@ python3-pymysql install.
     ftdriver.py xapian-build DBDIR CORPUS.jsonl
     ftdriver.py xapian-query DBDIR QUERIES [-T procs] [-n n] [-w warmup]
     ftdriver.py sphinx-query PORT QUERIES [-T procs] [-n n] [-w warmup]
+    ftdriver.py xapian-import DBDIR CORPUS.jsonl [-b batch] [-D secs]
+    ftdriver.py xapian-write DBDIR CORPUS.jsonl [-n n] [-w warmup] [-D secs]
 
 Queries are in searchd's syntax (words, OR, "phrase", prefix*), one a
 line; each engine gets its own spelling of the same query.  Latency is
@@ -17,6 +19,16 @@ ranker=bm25 over one MySQL-protocol connection per process (Sphinx 2.2
 stores no text, so only ids and weights come back).  -T runs that many
 processes, each with its own database handle or connection.
 Prints key=value pairs like the other drivers.
+
+The write path (bench/run's write scenarios): xapian-import adds every
+document of the corpus (add_document) to a new database with a commit()
+every -b documents (default 1000), or, with -D, stops at the first commit
+past that many seconds (complete=0); xapian-write adds the corpus's first documents
+one at a time, each followed by commit(), after -w warm-up documents,
+until -n documents or -D seconds, and prints writes, rps and the p50/p99 of
+add_document + commit.  Xapian has one writer per database (a
+WritableDatabase holds its lock), so xapian-write is one process; every
+commit() syncs the database files (Xapian's default, no DB_NO_SYNC).
 """
 import argparse
 import json
@@ -73,6 +85,82 @@ def xapian_build(dbdir, corpus):
     rss = peak_rss_kb()
     print("build_seconds=%.3f peak_rss_kb=%d db_bytes=%d"
           % (secs, rss, dir_bytes(dbdir)))
+
+
+def xapian_doc(tg, line, d):
+    import xapian
+    doc = xapian.Document()
+    tg.set_document(doc)
+    tg.index_text(d.get("title", ""))
+    tg.increase_termpos()
+    tg.index_text(d["text"])
+    doc.set_data(line)
+    doc.add_boolean_term("Q" + d["id"])
+    return doc
+
+
+def xapian_import(dbdir, corpus, batch, limit):
+    import xapian
+    t0 = time.perf_counter()
+    db = xapian.WritableDatabase(dbdir, xapian.DB_CREATE_OR_OVERWRITE)
+    tg = xapian.TermGenerator()
+    n = 0
+    complete = 1
+    with open(corpus) as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            db.add_document(xapian_doc(tg, line, d))
+            n += 1
+            if n % batch == 0:
+                db.commit()
+                if limit and time.perf_counter() - t0 >= limit:
+                    complete = 0
+                    break
+    db.commit()
+    db.close()
+    secs = time.perf_counter() - t0
+    print("build_seconds=%.3f docs=%d docs_per_s=%.1f peak_rss_kb=%d "
+          "db_bytes=%d complete=%d" % (secs, n, n / secs, peak_rss_kb(),
+                                       dir_bytes(dbdir), complete))
+
+
+def xapian_write(dbdir, corpus, n, warmup, window):
+    import xapian
+    db = xapian.WritableDatabase(dbdir, xapian.DB_CREATE_OR_OVERWRITE)
+    tg = xapian.TermGenerator()
+    docs = []
+    with open(corpus) as f:
+        for line in f:
+            if line.strip():
+                docs.append(line)
+            if len(docs) >= n + warmup:
+                break
+    lat = []
+    t0 = None
+    for k in range(n + warmup):
+        line = docs[k % len(docs)]
+        d = json.loads(line)
+        d["id"] = "w%d" % k
+        a = time.perf_counter()
+        db.add_document(xapian_doc(tg, line, d))
+        db.commit()
+        b = time.perf_counter()
+        if k == warmup - 1 or (warmup == 0 and k == 0):
+            t0 = b if warmup else a
+        if k >= warmup:
+            lat.append((b - a) * 1e6)
+            if window and b - t0 >= window:
+                break
+    secs = time.perf_counter() - t0
+    db.close()
+    lat.sort()
+    print("writes=%d seconds=%.3f rps=%.1f p50_us=%d p99_us=%d p999_us=%d "
+          "max_us=%d mean_us=%.1f" % (
+              len(lat), secs, len(lat) / secs, percentile(lat, 50),
+              percentile(lat, 99), percentile(lat, 99.9), lat[-1],
+              sum(lat) / len(lat)))
 
 
 def xapian_runner(dbdir):
@@ -151,15 +239,22 @@ def query(kind, target, qfile, procs, n, warmup):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("cmd", choices=("xapian-build", "xapian-query",
-                                    "sphinx-query"))
+                                    "sphinx-query", "xapian-import",
+                                    "xapian-write"))
     ap.add_argument("target")
     ap.add_argument("file")
     ap.add_argument("-T", type=int, default=1)
     ap.add_argument("-n", type=int, default=200)
     ap.add_argument("-w", type=int, default=20)
+    ap.add_argument("-b", type=int, default=1000)
+    ap.add_argument("-D", type=float, default=0)
     a = ap.parse_args()
     if a.cmd == "xapian-build":
         xapian_build(a.target, a.file)
+    elif a.cmd == "xapian-import":
+        xapian_import(a.target, a.file, a.b, a.D)
+    elif a.cmd == "xapian-write":
+        xapian_write(a.target, a.file, a.n, a.w, a.D)
     else:
         query(a.cmd.split("-")[0], a.target, a.file, a.T, a.n, a.w)
     return 0
