@@ -329,6 +329,68 @@ class FatalErrorTest(Base):
             self.ping_ok()
         bystander.close()
 
+    def test_error_reply_survives_unread_input(self):
+        """A peer that goes on sending after a framing error still gets
+        every reply before it and the error, even those still queued in
+        searchd's socket: searchd shuts its side and drops the rest of
+        the input instead of closing with input unread (a reset)."""
+        n = 3000
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A small window keeps replies queued on searchd's side.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(10)
+        s.connect(("127.0.0.1", self.d.port))
+        with s:
+            req = frame({"action": "search", "value": "morpheus"})
+            junk = req * n + b"\x00\x00" + b"x" * 600000
+
+            def writer():
+                try:
+                    s.sendall(junk)
+                except OSError:
+                    pass
+            t = threading.Thread(target=writer, daemon=True)
+            t.start()
+            time.sleep(0.5)
+            for i in range(n):
+                hdr, body = recv_msg(s)
+                self.assertEqual(body["result"], MORPHEUS, i)
+            self.assertEqual(recv_msg(s)[1]["error"]["code"], "bad_frame")
+            assert_closed(s)
+            t.join(10)
+        self.ping_ok()
+
+    def test_linger_after_error_is_bounded(self):
+        """A peer that never closes after a framing error, sending or
+        not, holds its slot for CONN_LINGER (5 s), no longer."""
+        quiet, chatty = self.d.connect(), self.d.connect()
+        quiet.sendall(b"\x00\x00")
+        chatty.sendall(b"\x00\x00")
+        for s in (quiet, chatty):
+            self.assertEqual(recv_msg(s)[1]["error"]["code"], "bad_frame")
+        t0 = time.monotonic()
+        stop = threading.Event()
+
+        def chatter():
+            while not stop.is_set():
+                try:
+                    chatty.sendall(b"y" * 1000)
+                except OSError:
+                    return
+                time.sleep(0.05)
+        t = threading.Thread(target=chatter, daemon=True)
+        t.start()
+        with self.d.connect() as s:
+            while request(s, {"action": "stats"})[1]["stats"][
+                    "connections_current"] > 1:
+                self.assertLess(time.monotonic() - t0, 9)
+                time.sleep(0.2)
+        self.assertGreater(time.monotonic() - t0, 4)
+        stop.set()
+        t.join(10)
+        quiet.close()
+        chatty.close()
+
     def test_oversized_content_not_read(self):
         with self.d.connect() as s:
             hdr = json.dumps(jheader(**{"content-length": 50 * 1024 * 1024}))

@@ -18,11 +18,7 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
-/* Longest a closing connection may take to accept its last reply. */
-#define CONN_LINGER	5
-
-/* Seconds on a monotonic clock, for read_timeout bookkeeping. */
-static time_t
+time_t
 conn_now(void)
 {
 	struct timespec ts;

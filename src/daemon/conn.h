@@ -55,6 +55,11 @@ struct stats_counters;
 #define CONN_PLAIN_RBUF_SIZE	(64 * 1024)
 /* The shared reply buffer is shrunk back to this after a large batch. */
 #define CONN_PLAIN_WBUF_KEEP	(256 * 1024)
+/*
+ * Longest a closing connection may take to accept its last reply, and
+ * then, on a plain socket, to stop sending (see conn_plain_linger).
+ */
+#define CONN_LINGER		5
 
 enum conn_state {
 	CONN_READING,
@@ -162,11 +167,15 @@ struct conn {
 	struct buf		 in;		/* an incomplete unit */
 	struct buf		 out;		/* replies the socket refused */
 	size_t			 out_off;
+	int			 peer_done;	/* it sent EOF */
+	time_t			 linger_until;	/* 0 until SHUT_WR is sent */
 
 	/* TLS transport. */
 	struct bufferevent	*bev;
 };
 
+/* Seconds on a monotonic clock, for read_timeout and linger deadlines. */
+time_t	conn_now(void);
 void	conn_env_init(struct conn_env *, struct event_base *,
 	    struct stats_counters *, struct request_ctx *);
 /* Takes over the settings' reference to the TLS context. */

@@ -6,6 +6,8 @@
  * idle connection therefore holds no buffer at all, and the replies to all
  * the requests of one read leave in one write.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -125,6 +127,49 @@ conn_plain_write(struct conn *c)
 	return 0;
 }
 
+/*
+ * The last reply is out.  Closing a socket with input unread makes the
+ * kernel send a reset, which can destroy that reply (often the error
+ * saying why we close) before the peer reads it.  So, as nginx's
+ * lingering close does, a peer that has not said EOF gets our EOF
+ * (SHUT_WR), and what it still sends is read and dropped until it closes
+ * or CONN_LINGER seconds pass.
+ */
+static void
+conn_plain_linger(struct conn *c)
+{
+	if (c->linger_until != 0)
+		return;
+	if (c->peer_done || shutdown(c->fd, SHUT_WR) == -1) {
+		conn_close(c, "replies sent");
+		return;
+	}
+	c->linger_until = conn_now() + CONN_LINGER;
+	conn_plain_want(c, 0, NULL);
+	conn_plain_want(c, EV_READ, c->env->linger_tv);
+}
+
+static void
+conn_plain_discard(struct conn *c)
+{
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		n = read(c->fd, c->env->plain.rbuf, CONN_PLAIN_RBUF_SIZE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			conn_close(c, "replies sent");
+			return;
+		}
+	}
+	if (conn_now() >= c->linger_until)
+		conn_close(c, "peer still sending after its last reply");
+}
+
 /* After reading or writing: what to wait for next, or close. */
 static void
 conn_plain_next(struct conn *c)
@@ -140,7 +185,7 @@ conn_plain_next(struct conn *c)
 	switch (c->state) {
 	case CONN_CLOSING:
 		if (conn_plain_pending(c) == 0) {
-			conn_close(c, "replies sent");
+			conn_plain_linger(c);
 			return;
 		}
 		/* A peer that never reads its last reply must not hold us. */
@@ -208,6 +253,7 @@ conn_plain_read(struct conn *c)
 	if (n == 0) {
 		/* Whatever arrived whole is answered; a partial one is lost. */
 		c->state = CONN_CLOSING;
+		c->peer_done = 1;
 		buf_free(&c->in);
 	} else
 		conn_plain_input(c, rbuf, (size_t)n);
@@ -235,6 +281,13 @@ conn_plain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *c = arg;
 
+	if (c->linger_until != 0) {
+		if (what & EV_TIMEOUT)
+			conn_close(c, "peer did not close after its last reply");
+		else
+			conn_plain_discard(c);
+		return;
+	}
 	if (what & EV_TIMEOUT) {
 		if (c->state == CONN_CLOSING)
 			conn_close(c, "peer did not take its last reply");
