@@ -38,6 +38,7 @@ struct write_job {
 	size_t			*lens;
 	size_t			 n;
 	size_t			 cap;
+	struct words		 words;		/* of every document */
 };
 
 struct backup_job {
@@ -55,6 +56,7 @@ write_job_free(struct write_job *j)
 	free(j->docs);
 	free(j->ids);
 	free(j->lens);
+	words_free(&j->words);
 	free(j);
 }
 
@@ -191,6 +193,32 @@ write_walk_id(void *arg, const struct jscan_value *key,
 	return 0;
 }
 
+/*
+ * Finds the documents' words here, in the worker's thread, as the corpus
+ * reader does for a load: the store's writer, which every write waits
+ * for, then only interns them.
+ */
+static void
+write_job_words(struct write_job *j)
+{
+	struct build_doc *bd;
+	size_t i, off = 0;
+
+	words_init(&j->words);
+	for (i = 0; i < j->n; i++) {
+		bd = &j->docs[i];
+		bd->nwords = words_add(&j->words, bd->title, bd->title_len,
+		    bd->text, bd->text_len);
+	}
+	if (j->words.v == NULL)
+		return;		/* not one word: live_build finds none either */
+	for (i = 0; i < j->n; i++) {
+		j->docs[i].words = j->words.v + off;
+		j->docs[i].terms = j->words.terms.data;
+		off += j->docs[i].nwords;
+	}
+}
+
 /* The strings are all in and will not move: point at them. */
 static void
 write_job_fix(struct write_job *j)
@@ -208,6 +236,8 @@ write_job_fix(struct write_job *j)
 		} else
 			j->ids[i] = p + j->offs[i].id;
 	}
+	if (j->w.op == STORE_ADD)
+		write_job_words(j);
 	j->w.docs = j->docs;
 	j->w.ndocs = j->w.op == STORE_ADD ? j->n : 0;
 	j->w.ids = j->ids;

@@ -164,7 +164,8 @@ live_numbers(const struct live *l)
 
 /*
  * The kept documents as one new segment, in the batch's order.  Every
- * document's words are found first, so the builder is sized for them.
+ * document's words are known first, so the builder is sized for them:
+ * found here for those that come without (replayed from the log).
  */
 static struct index *
 live_build(struct live *l, const struct build_doc *docs, size_t n,
@@ -172,26 +173,30 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 {
 	struct build *b;
 	struct build_doc bd;
-	size_t *first, i;
+	size_t *first, i, given = 0;
 	uint32_t dup;
 
 	first = xreallocarray(NULL, n + 1, sizeof(*first));
 	words_reset(&l->words);
 	for (i = 0; i < n; i++) {
 		first[i] = l->words.n;
-		if (keep[i])
+		if (keep[i] && docs[i].words == NULL)
 			words_add(&l->words, docs[i].title, docs[i].title_len,
 			    docs[i].text, docs[i].text_len);
+		else if (keep[i])
+			given += docs[i].nwords;
 	}
 	first[n] = l->words.n;
-	b = build_new_sized(l->words.n);
+	b = build_new_sized(l->words.n + given);
 	for (i = 0; i < n; i++) {
 		if (!keep[i])
 			continue;
 		bd = docs[i];
-		bd.words = l->words.v + first[i];
-		bd.nwords = first[i + 1] - first[i];
-		bd.terms = l->words.terms.data;
+		if (bd.words == NULL) {
+			bd.words = l->words.v + first[i];
+			bd.nwords = first[i + 1] - first[i];
+			bd.terms = l->words.terms.data;
+		}
 		if (build_add_doc(b, &bd, &dup) == -1)
 			abort();	/* live_keep and live_add ruled it out */
 	}

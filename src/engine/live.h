@@ -60,8 +60,9 @@ void	live_append(struct live *, struct index *, struct deletes *,
 /*
  * Adds documents in order as write seq; each replaces the live document
  * with its id, and of several with one id in the batch the last stays.
- * Their words are found here; *replaced (if not NULL) is set to how many
- * live documents they replaced.  -1 with the reason in err when the
+ * Their words are found here unless given (build_doc.words);
+ * *replaced (if not NULL) is set to how many live documents they
+ * replaced.  -1 with the reason in err when the
  * batch would make more documents than live_room allows (nothing is
  * changed then).
  */
