@@ -62,9 +62,8 @@ void	live_append(struct live *, struct index *, struct deletes *,
  * with its id, and of several with one id in the batch the last stays.
  * Their words are found here unless given (build_doc.words);
  * *replaced (if not NULL) is set to how many live documents they
- * replaced.  -1 with the reason in err when the
- * batch would make more documents than live_room allows (nothing is
- * changed then).
+ * replaced.  -1 with the reason in err when the batch would make more
+ * documents than live_room allows (nothing is changed then).
  */
 int	live_add(struct live *, const struct build_doc *, size_t n,
 	    uint64_t seq, size_t *replaced, char *err, size_t errlen);
