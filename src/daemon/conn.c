@@ -450,8 +450,13 @@ conn_sweep(struct conn_env *env)
 	struct conn *c;
 	time_t now = conn_now();
 
+	/*
+	 * The clock counts whole seconds: a message begun at 4.99 has
+	 * msg_start 4, so ">=" would cut it at 5.0 with read_timeout 1.
+	 * ">" makes read_timeout a minimum, as the manual says.
+	 */
 	while ((c = TAILQ_FIRST(&env->partial)) != NULL &&
-	    now - c->msg_start >= (time_t)env->settings.read_timeout)
+	    now - c->msg_start > (time_t)env->settings.read_timeout)
 		conn_read_timeout(c);
 }
 

@@ -166,7 +166,7 @@ conn_plain_discard(struct conn *c)
 			return;
 		}
 	}
-	if (conn_now() >= c->linger_until)
+	if (conn_now() > c->linger_until)
 		conn_close(c, "peer still sending after its last reply");
 }
 
