@@ -285,7 +285,11 @@ put_doc(struct wl *wl, json_object *o, int first)
 		snprintf(id, sizeof(id), "%s", jstr(o, "id"));
 	switch (wl->o.proto) {
 	case P_SEARCHD:
-		puts_(wl, first ? "{\"id\": " : ", {\"id\": ");
+	case P_GROONGA:
+		/* The same record; Groonga's key column is _key. */
+		puts_(wl, first ? "{" : ", {");
+		puts_(wl, wl->o.proto == P_GROONGA ? "\"_key\": " :
+		    "\"id\": ");
 		put_json(wl, id);
 		puts_(wl, ", \"title\": ");
 		put_json(wl, jstr(o, "title"));
@@ -301,15 +305,6 @@ put_doc(struct wl *wl, json_object *o, int first)
 		puts_(wl, ",");
 		put_sql(wl, jstr(o, "text"));
 		puts_(wl, ")");
-		break;
-	case P_GROONGA:
-		puts_(wl, first ? "{\"_key\": " : ", {\"_key\": ");
-		put_json(wl, id);
-		puts_(wl, ", \"title\": ");
-		put_json(wl, jstr(o, "title"));
-		puts_(wl, ", \"text\": ");
-		put_json(wl, jstr(o, "text"));
-		puts_(wl, "}");
 		break;
 	}
 	wl->doc_no++;

@@ -19,18 +19,6 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* A record header as wal.c lays it out: the sum covers what precedes it. */
-struct fuzz_head {
-	uint32_t	magic;
-	uint8_t		type;
-	uint8_t		reserved[3];
-	uint32_t	len;
-	uint32_t	reserved2;
-	uint64_t	seq;
-	uint64_t	sum;
-};
-_Static_assert(sizeof(struct fuzz_head) == WAL_HEAD_SIZE, "head size");
-
 struct fuzz_replay {
 	const uint8_t	*file;
 	size_t		 off;		/* of the record being applied */
@@ -42,7 +30,7 @@ static int
 fuzz_apply(void *arg, const struct wal_record *r, char *err, size_t errlen)
 {
 	struct fuzz_replay *f = arg;
-	struct fuzz_head h;
+	struct wal_head h;
 
 	(void)err;
 	(void)errlen;
@@ -66,7 +54,7 @@ static void
 fuzz_seal(struct buf *out, const uint8_t *data, size_t size)
 {
 	static const uint8_t zeros[8];
-	struct fuzz_head h;
+	struct wal_head h;
 	uint64_t seq = 0;
 	size_t len, at = 0;
 	XXH3_state_t *st = XXH3_createState();
@@ -82,7 +70,7 @@ fuzz_seal(struct buf *out, const uint8_t *data, size_t size)
 		h.len = (uint32_t)len;
 		h.seq = seq += data[at + 1];
 		XXH3_64bits_reset(st);
-		XXH3_64bits_update(st, &h, offsetof(struct fuzz_head, sum));
+		XXH3_64bits_update(st, &h, offsetof(struct wal_head, sum));
 		XXH3_64bits_update(st, data + at + 4, len);
 		h.sum = XXH3_64bits_digest(st);
 		buf_add(out, &h, sizeof(h));

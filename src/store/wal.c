@@ -10,19 +10,6 @@
 #include "wal.h"
 #include "xmalloc.h"
 
-/* The header as it is on disk; sum covers the bytes before it and the
- * payload. */
-struct wal_head {
-	uint32_t	magic;
-	uint8_t		type;
-	uint8_t		reserved[3];
-	uint32_t	len;
-	uint32_t	reserved2;
-	uint64_t	seq;
-	uint64_t	sum;
-};
-_Static_assert(sizeof(struct wal_head) == WAL_HEAD_SIZE, "head size");
-
 struct wal_file_head {
 	char		magic[8];
 	uint32_t	version;

@@ -26,6 +26,22 @@
 #define WAL_VERSION		1
 #define WAL_RECORD_MAGIC	0x53444c52u	/* "RLDS" on disk */
 #define WAL_HEAD_SIZE		32
+
+/*
+ * A record's header as it is on disk; sum covers the bytes before it and
+ * the payload.  Here, not in wal.c, so the fuzzer seals records with it.
+ */
+struct wal_head {
+	uint32_t	magic;
+	uint8_t		type;
+	uint8_t		reserved[3];
+	uint32_t	len;
+	uint32_t	reserved2;
+	uint64_t	seq;
+	uint64_t	sum;
+};
+_Static_assert(sizeof(struct wal_head) == WAL_HEAD_SIZE, "head size");
+
 #define WAL_FILE_HEAD_SIZE	32
 /* Far above any batch max_message_size lets in; catches a wild length. */
 #define WAL_PAYLOAD_MAX		(512u * 1024 * 1024)
