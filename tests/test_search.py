@@ -207,13 +207,57 @@ class RankingTest(unittest.TestCase):
         self.assertEqual(body["total"], 1)
 
     def test_hit_fields(self):
+        """By default a hit carries all but its text; the best hit's text
+        is the tutorial's result."""
         d = next(d for d in self.docs if "title" in d and "year" in d)
         body = self.search(d["id"])
         hit = body["hits"][0]
+        self.assertEqual(sorted(hit), ["id", "score", "snippet", "title",
+                                       "year"])
         self.assertEqual(hit["title"], d["title"])
-        self.assertEqual(hit["text"], d["text"])
         self.assertEqual(hit["year"], d["year"])
-        self.assertIn("snippet", hit)
+        self.assertEqual(body["result"], d["text"])
+
+    def test_return_chooses_members(self):
+        d = next(d for d in self.docs if "title" in d and "year" in d)
+        cases = [
+            ('["text"]', {"text": d["text"]}),
+            ('["year", "title"]', {"year": d["year"], "title": d["title"]}),
+            ('["snippet", "nosuchkey"]', None),
+            ('[]', {}),
+            (r'["ye\u0061r"]', {"year": d["year"]}),
+            ('["*"]', {"title": d["title"], "text": d["text"],
+                       "year": d["year"]}),
+        ]
+        for ret, want in cases:
+            raw = ('{"action": "search", "value": "%s", "return": %s}' %
+                   (d["id"], ret))
+            self.sock.sendall(frame(raw.encode()))
+            hdr, body = recv_msg(self.sock)
+            hit = body["hits"][0]
+            self.assertEqual((hit["id"], body["result"]), (d["id"], d["text"]))
+            rest = {k: v for k, v in hit.items() if k not in ("id", "score")}
+            if want is None:
+                self.assertEqual(sorted(rest), ["snippet"], ret)
+                continue
+            rest.pop("snippet", None)
+            self.assertEqual(rest, want, ret)
+        hdr, body = request(self.sock, {"action": "search", "value": "alpha",
+                                        "limit": 5, "return": ["text"]})
+        for hit in body["hits"]:
+            doc = self.docs[int(hit["id"][3:])]
+            self.assertEqual(sorted(hit), ["id", "score", "text"])
+            self.assertEqual(hit["text"], doc["text"])
+
+    def test_bad_return(self):
+        for bad in ("title", [1], ["a"] * 65, {"title": 1}):
+            hdr, body = request(self.sock, {"action": "search",
+                                            "value": "alpha", "return": bad})
+            self.assertEqual(body["error"]["code"], "bad_request", bad)
+            self.assertIn('"return"', body["error"]["message"])
+        hdr, body = request(self.sock, {"action": "search", "value": "alpha",
+                                        "return": ["a"] * 64})
+        self.assertEqual(len(body["hits"]), 10)
 
     def test_malformed_queries(self):
         for q in ('"alpha', "-", "*", "alpha OR", 'OR alpha'):

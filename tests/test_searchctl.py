@@ -125,6 +125,19 @@ class LiveTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertEqual(json.loads(out)["hits"], [])
 
+    def test_return(self):
+        rc, out, _ = self.ctl("--json", "--return", " text ,, snippet",
+                              "search", "ring")
+        self.assertEqual(rc, 0)
+        hit = json.loads(out)["hits"][0]
+        self.assertEqual(sorted(hit), ["id", "score", "snippet", "text"])
+        self.assertEqual(hit["text"], RING)
+        rc, out, _ = self.ctl("--json", "--return", "", "search", "ring")
+        self.assertEqual(sorted(json.loads(out)["hits"][0]), ["id", "score"])
+        rc, out, _ = self.ctl("--return", "text", "search", "ring")
+        self.assertEqual(rc, 0)
+        self.assertIn(RING, lines(out)[1])
+
     def test_config_pickup(self):
         with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
             f.write("# test\nlisten %s:%d\n" % (self.d.host, self.d.port))

@@ -51,6 +51,7 @@ struct searchctl_opts {
 	double		 timeout;
 	long long	 limit;		/* -1: not sent */
 	long long	 offset;
+	const char	*ret;		/* --return, comma-separated; NULL */
 	struct client_tls_opts tls;
 	/* Built from tls once the address is known; NULL: plaintext. */
 	struct client_tls *tls_ctx;
@@ -61,6 +62,7 @@ enum {
 	SEARCHCTL_OPT_TIMEOUT,
 	SEARCHCTL_OPT_LIMIT,
 	SEARCHCTL_OPT_OFFSET,
+	SEARCHCTL_OPT_RETURN,
 	SEARCHCTL_OPT_CONFIG,
 	SEARCHCTL_OPT_RECONNECT,
 	SEARCHCTL_OPT_TLS,
@@ -89,6 +91,7 @@ static const struct option searchctl_longopts[] = {
 	{ "limit",	required_argument,	NULL,	SEARCHCTL_OPT_LIMIT },
 	{ "offset",	required_argument,	NULL,	SEARCHCTL_OPT_OFFSET },
 	{ "port",	required_argument,	NULL,	'p' },
+	{ "return",	required_argument,	NULL,	SEARCHCTL_OPT_RETURN },
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
 	{ "version",	no_argument,		NULL,	'V' },
@@ -168,6 +171,10 @@ static const char searchctl_usage_text[] =
 "                     (default 5)\n"
 "      --limit N      search: return at most N hits\n"
 "      --offset N     search: skip the first N hits\n"
+"      --return KEYS  search: the members each hit carries, comma-separated\n"
+"                     (title, snippet, text, the documents' other keys, or\n"
+"                     * for all); id and score always.  Default: all but\n"
+"                     text\n"
 "  -h, --help         print this help\n"
 "  -V, --version      print the version\n"
 "\n"
@@ -390,6 +397,9 @@ searchctl_option(struct searchctl_opts *o, int opt, char **argv)
 			o->limit = (long long)n;
 		else
 			o->offset = (long long)n;
+		break;
+	case SEARCHCTL_OPT_RETURN:
+		o->ret = optarg;
 		break;
 	default:
 		return searchctl_bad_option(argv, opt);
@@ -870,6 +880,33 @@ searchctl_one(const struct searchctl_opts *o, const struct addr *a,
 	return rc;
 }
 
+/* ", KEY: [...]" from a comma-separated list; blanks around names cut. */
+static void
+searchctl_list_member(struct buf *b, const char *key, const char *list)
+{
+	const char *p = list, *end;
+	size_t n = 0, len;
+
+	buf_add(b, ", ", 2);
+	buf_json_key(b, key);
+	buf_addc(b, '[');
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (end = p; *end != '\0' && *end != ','; end++)
+			;
+		for (len = (size_t)(end - p); p[len - 1] == ' '; len--)
+			;
+		if (n++ > 0)
+			buf_add(b, ", ", 2);
+		buf_json_string(b, p, len);
+		p = end;
+	}
+	buf_addc(b, ']');
+}
+
 static void
 searchctl_search_content(struct buf *b, const struct searchctl_opts *o,
     const char *value, size_t len)
@@ -890,6 +927,8 @@ searchctl_search_content(struct buf *b, const struct searchctl_opts *o,
 		buf_json_key(b, "offset");
 		buf_json_int(b, o->offset);
 	}
+	if (o->ret != NULL)
+		searchctl_list_member(b, "return", o->ret);
 	buf_add(b, "}", 1);
 }
 

@@ -1,6 +1,7 @@
 /*
- * action_search.c: the "search" action: reads value, limit and offset,
- * runs the query on the worker's index and renders the hits as the reply.
+ * action_search.c: the "search" action: reads value, limit, offset and
+ * return, runs the query on the worker's index and renders the hits as the
+ * reply.
  */
 #include <stdint.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "action.h"
 #include "elapsed.h"
 #include "engine.h"
+#include "hits.h"
 #include "request.h"
 
 /* An optional integer member in [0, max]; -1 (error answered) if bad. */
@@ -26,51 +28,6 @@ search_int(struct request_ctx *ctx, const struct jscan_value *v,
 	}
 	*out = v->i;
 	return 0;
-}
-
-static void
-search_hit(struct request_ctx *ctx, const struct query *q,
-    const struct index_hit *hit, size_t text_off, size_t text_len)
-{
-	const struct snapshot_seg *seg;
-	struct buf *b = &ctx->content;
-	struct index_doc doc;
-	uint32_t local;
-
-	seg = snapshot_locate(ctx->snap, hit->doc, &local);
-	index_doc(seg->ix, local, &doc);
-	buf_add(b, "{", 1);
-	buf_json_key(b, "id");
-	buf_json_string(b, doc.id, doc.id_len);
-	buf_add(b, ", ", 2);
-	buf_json_key(b, "score");
-	buf_json_double(b, hit->score);
-	if (doc.title != NULL) {
-		buf_add(b, ", ", 2);
-		buf_json_key(b, "title");
-		buf_json_string(b, doc.title, doc.title_len);
-	}
-	buf_add(b, ", ", 2);
-	buf_json_key(b, "text");
-	/* The best hit's text is escaped already, as the result. */
-	if (text_len > 0) {
-		buf_reserve(b, text_len);
-		memcpy(b->data + b->len, b->data + text_off, text_len);
-		b->len += text_len;
-	} else
-		buf_json_string(b, doc.text, doc.text_len);
-	buf_add(b, ", ", 2);
-	buf_json_key(b, "snippet");
-	buf_reset(&ctx->scratch);
-	/* A hit by id alone matched no word: its snippet is the text's start. */
-	snippet_write(seg->ix, hit->score > 0 ? q : NULL, local,
-	    &ctx->scratch);
-	buf_json_string(b, ctx->scratch.data, ctx->scratch.len);
-	if (doc.extra != NULL) {
-		buf_add(b, ", ", 2);
-		buf_add(b, doc.extra, doc.extra_len);
-	}
-	buf_add(b, "}", 1);
 }
 
 /* Writes "result"; returns the length of the escaped text it wrote. */
@@ -103,6 +60,7 @@ void
 action_search(struct request_ctx *ctx, const struct request_args *a,
     struct reply *r)
 {
+	struct hits_return ret;
 	struct query *q;
 	struct timespec t0, t1;
 	struct buf *b = &ctx->content;
@@ -122,6 +80,10 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	    search_int(ctx, &a->offset, "offset", 0, REQUEST_OFFSET_MAX,
 	    &offset, r) == -1)
 		return;
+	if (hits_return_parse(&ret, &a->ret, why, sizeof(why)) == -1) {
+		request_error(ctx, "bad_request", why, r);
+		return;
+	}
 	buf_reset(&ctx->value);
 	jscan_unescape(&a->value, &ctx->value);
 	buf_addc(&ctx->value, '\0');
@@ -147,8 +109,8 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_add(b, ", ", 2);
-		search_hit(ctx, q, &ctx->hits[i], text_off, i == 0 ?
-		    text_len : 0);
+		hits_write(ctx, &ret, q, &ctx->hits[i], text_off,
+		    i == 0 ? text_len : 0);
 	}
 	buf_add(b, "], ", 3);
 	buf_json_key(b, "total");

@@ -127,7 +127,7 @@ static void
 request_args_init(struct request_args *a)
 {
 	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
-	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir };
+	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret };
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -161,6 +161,8 @@ request_member(void *arg, const struct jscan_value *key,
 		a->ids = *v;
 	else if (jscan_string_eq(key, "dir"))
 		a->dir = *v;
+	else if (jscan_string_eq(key, "return"))
+		a->ret = *v;
 	return 0;
 }
 

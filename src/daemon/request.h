@@ -58,6 +58,7 @@ struct request_args {
 	struct jscan_value	id;
 	struct jscan_value	ids;
 	struct jscan_value	dir;
+	struct jscan_value	ret;		/* "return" */
 };
 
 /*
