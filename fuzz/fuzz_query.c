@@ -1,7 +1,8 @@
 /*
  * fuzz_query.c: a search value as search.c handles it: parse it, then run
  * it (or, when it did not parse, the exact-id lookup alone) on the built-in
- * index and cut a snippet for every hit.
+ * index and cut a snippet for every hit; then the same on the built-in
+ * index stemmed in English.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -9,58 +10,79 @@
 
 #include "buf.h"
 #include "engine.h"
+#include "stem.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static struct index *ix;
-static struct snapshot *snap;
+/* An index and its snapshot, made at the first input. */
+struct fuzz_index {
+	struct index	*ix;
+	struct snapshot	*snap;
+};
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static struct fuzz_index plain, stemmed;
+
+static void
+fuzz_index_init(struct fuzz_index *f, const char *lang)
+{
+	if (f->ix != NULL)
+		return;
+	if ((f->ix = import_builtin(lang)) == NULL)
+		abort();
+	f->snap = snapshot_of(f->ix);
+}
+
+static void
+fuzz_search(const struct fuzz_index *f, const char *value, size_t size,
+    int exact)
 {
 	struct index_hit hits[SEARCH_LIMIT_MAX];
 	struct query *q;
 	struct buf snip;
 	uint64_t total;
-	char err[256], *value;
+	char err[256];
 	size_t n, i, offset;
 
-	if (ix == NULL) {
-		if ((ix = import_builtin()) == NULL)
-			abort();
-		snap = snapshot_of(ix);
-	}
-	/* The daemon's value is a json-c string: NUL-terminated. */
-	value = malloc(size + 1);
-	memcpy(value, data, size);
-	value[size] = '\0';
-
-	q = query_parse(value, size, err, sizeof(err));
+	q = query_parse(value, size, f->ix->lang, exact, err, sizeof(err));
 	if (q == NULL && memchr(err, '\0', sizeof(err)) == NULL)
 		abort();
 	/* Vary offset from the input so paging is covered too. */
 	offset = size % 4;
-	n = search_run(snap, value, size, q, offset, SEARCH_LIMIT_MAX, hits,
+	n = search_run(f->snap, value, size, q, offset, SEARCH_LIMIT_MAX, hits,
 	    &total);
 	if (n > total || n > SEARCH_LIMIT_MAX)
 		abort();
 	buf_init(&snip);
 	for (i = 0; i < n; i++) {
 		buf_reset(&snip);
-		snippet_write(ix, q, hits[i].doc, &snip);
+		snippet_write(f->ix, q, hits[i].doc, &snip);
 	}
 	/* Exactly one hit at most, and only with no offset: limit 1. */
-	n = search_run(snap, value, size, q, 0, 1, hits, &total);
+	n = search_run(f->snap, value, size, q, 0, 1, hits, &total);
 	if (n > 1)
 		abort();
-	if (q != NULL) {
-		for (i = 0; i < q->nterms; i++)
-			if (!query_matches_term(q, q->terms[i]->term,
-			    q->terms[i]->term_len))
-				abort();	/* a term must match itself */
-		query_free(q);
-	}
+	/* Unstemmed, a term is a word as written: it must match itself. */
+	for (i = 0; q != NULL && f->ix->lang == NULL && i < q->nterms; i++)
+		if (!query_matches_term(q, q->terms[i]->term,
+		    q->terms[i]->term_len))
+			abort();
+	query_free(q);
 	buf_free(&snip);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *value;
+
+	fuzz_index_init(&plain, NULL);
+	fuzz_index_init(&stemmed, stem_language("english"));
+	/* The daemon's value is a json-c string: NUL-terminated. */
+	value = malloc(size + 1);
+	memcpy(value, data, size);
+	value[size] = '\0';
+	fuzz_search(&plain, value, size, 0);
+	fuzz_search(&stemmed, value, size, size % 2);
 	free(value);
 	return 0;
 }

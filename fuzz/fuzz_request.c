@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		snapshot_cell_init(&cell);
-		snapshot_publish(&cell, snapshot_of(import_builtin()));
+		snapshot_publish(&cell, snapshot_of(import_builtin(NULL)));
 		stats_init(1);
 		request_ctx_init(&ctx, &cell);
 		ready = 1;

@@ -47,7 +47,7 @@ setup(void)
 	char err[256];
 
 	check_write_temp(path, sizeof(path), corpus, strlen(corpus));
-	ix = import_files(paths, 1, err, sizeof(err));
+	ix = import_files(paths, 1, NULL, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 }
 
@@ -70,7 +70,7 @@ ck_scores(const char *q, size_t n, const char *const *ids,
 	char err[128];
 	size_t i;
 
-	pq = query_parse(q, strlen(q), err, sizeof(err));
+	pq = query_parse(q, strlen(q), NULL, 0, err, sizeof(err));
 	ck_assert_ptr_nonnull(pq);
 	ck_assert_uint_eq(check_search(ix, q, strlen(q), pq, 0, 10, hits,
 	    &total), n);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "check_run.h"
+#include "stem.h"
 
 static char err[1024];
 
@@ -107,7 +108,29 @@ START_TEST(test_plain_values)
 	ck_assert_uint_eq(cf.max_message_size, 4096);
 	ck_assert_uint_eq(cf.client_timeout, 0);
 	ck_assert_int_eq(cf.log_level, LOG_LEVEL_WARNING);
+	ck_assert_ptr_null(cf.language);
 	config_free(&cf);
+	ck_assert_int_eq(parse(&cf, "language french\n"), 0);
+	ck_assert_str_eq(cf.language, "french");
+	/* The one name of the language, whatever string it was read from. */
+	ck_assert_ptr_eq(cf.language, stem_language("french"));
+	config_free(&cf);
+	ck_assert_int_eq(parse(&cf, "language english\nlanguage none\n"), -1);
+	ck_assert_str_eq(err, "test.conf:2: language: given twice");
+}
+END_TEST
+
+START_TEST(test_language_unknown)
+{
+	struct config cf;
+	char want[1024];
+
+	ck_assert_int_eq(parse(&cf, "\nlanguage klingon\n"), -1);
+	snprintf(want, sizeof(want), "test.conf:2: language: \"klingon\" is "
+	    "not none or one of %s", stem_language_list());
+	ck_assert_str_eq(err, want);
+	ck_assert_msg(strstr(err, "english, ") != NULL, "%s", err);
+	ck_assert_int_eq(parse(&cf, "language English\n"), -1);
 }
 END_TEST
 
@@ -210,7 +233,7 @@ END_TEST
 START_TEST(test_keys_table)
 {
 	static const char *const want[] = { "client_timeout", "corpus",
-	    "data_dir", "listen", "log_level", "max_connections",
+	    "data_dir", "language", "listen", "log_level", "max_connections",
 	    "max_message_size", "read_timeout", "sync", "tls_certificate",
 	    "tls_client_ca", "tls_key", "workers", "write_allow",
 	    "write_buffer" };
@@ -245,6 +268,7 @@ config_suite(void)
 	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_keys_table);
+	tcase_add_test(tc, test_language_unknown);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -43,7 +43,7 @@ setup(void)
 	write_temp(path_b, sizeof(path_b), file_b);
 	paths[0] = path_a;
 	paths[1] = path_b;
-	ix = import_files(paths, 2, err, sizeof(err));
+	ix = import_files(paths, 2, NULL, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 }
 
@@ -68,7 +68,7 @@ ck_search_at(struct index *x, const char *value, size_t offset,
 	char err[128];
 	size_t i, n;
 
-	q = query_parse(value, strlen(value), err, sizeof(err));
+	q = query_parse(value, strlen(value), NULL, 0, err, sizeof(err));
 	n = check_search(x, value, strlen(value), q, offset, limit, hits,
 	    &total);
 	buf_init(&got);
@@ -105,12 +105,12 @@ START_TEST(test_exact_id_first)
 	ck_search("a2", "a2", 1);
 	/* It matches the text too: first, once, with its full-text score. */
 	ck_search("deep", "deep b1", 2);
-	q = query_parse("deep", 4, err, sizeof(err));
+	q = query_parse("deep", 4, NULL, 0, err, sizeof(err));
 	ck_assert_uint_eq(check_search(ix, "deep", 4, q, 0, 10, hits, &total),
 	    2);
 	ck_assert(hits[0].score > hits[1].score);
 	query_free(q);
-	q = query_parse("rabbit", 6, err, sizeof(err));
+	q = query_parse("rabbit", 6, NULL, 0, err, sizeof(err));
 	ck_assert_uint_eq(check_search(ix, "rabbit", 6, q, 0, 10, hits,
 	    &total), 4);
 	ck_assert(hits[0].score == 0);
@@ -199,7 +199,7 @@ END_TEST
 
 START_TEST(test_builtin)
 {
-	struct index *b = import_builtin();
+	struct index *b = import_builtin(NULL);
 	struct index_info info;
 	struct index_doc d;
 
@@ -227,7 +227,7 @@ ck_snippet(struct index *x, const char *q, uint32_t doc, const char *want)
 	char err[64];
 
 	if (q != NULL)
-		pq = query_parse(q, strlen(q), err, sizeof(err));
+		pq = query_parse(q, strlen(q), NULL, 0, err, sizeof(err));
 	buf_init(&b);
 	snippet_write(x, pq, doc, &b);
 	buf_addc(&b, '\0');
@@ -238,7 +238,7 @@ ck_snippet(struct index *x, const char *q, uint32_t doc, const char *want)
 
 START_TEST(test_snippet)
 {
-	struct index *b = import_builtin();
+	struct index *b = import_builtin(NULL);
 
 	ck_snippet(b, "rabbit", 0, "Follow the white [rabbit]. \xf0\x9f\x90\xb0");
 	ck_snippet(b, "rab* -follow", 0,
@@ -268,7 +268,7 @@ START_TEST(test_snippet_window)
 	buf_free(&text);
 	write_temp(path, sizeof(path), line);
 	paths[0] = path;
-	x = import_files(paths, 1, err, sizeof(err));
+	x = import_files(paths, 1, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(x);
 	ck_snippet(x, "w50", 0, "\xe2\x80\xa6w45 w46 w47 w48 w49 [w50] w51 w52 "
 	    "w53 w54 w55 w56 w57 w58 w59 w60 w61 w62 w63 w64 w65 w66 w67 w68 "
@@ -305,7 +305,7 @@ ck_load_error(const char *a, const char *b, int bad, const char *rest,
 	write_temp(pb, sizeof(pb), b);
 	paths[0] = pa;
 	paths[1] = pb;
-	ck_assert_ptr_null(import_files(paths, 2, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(paths, 2, NULL, err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s%s%s%s", paths[bad], rest,
 	    tail != NULL ? pa : "", tail != NULL ? tail : "");
 	ck_assert_str_eq(err, want);
@@ -330,7 +330,7 @@ START_TEST(test_load_errors)
 	    ":3: trailing data after the JSON value", NULL);
 	ck_load_error("{\"id\": \"z\", \"text\": \"\xff\"}\n", ok, 0,
 	    ":1: bad JSON: invalid utf-8 string", NULL);
-	ck_assert_ptr_null(import_files(paths, 1, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(paths, 1, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err,
 	    "/nonexistent/corpus.jsonl: No such file or directory");
 }
@@ -357,7 +357,7 @@ START_TEST(test_many_blocks)
 	write_temp(path, sizeof(path), data.data);
 	buf_free(&data);
 	paths[0] = path;
-	x = import_files(paths, 1, err, sizeof(err));
+	x = import_files(paths, 1, NULL, err, sizeof(err));
 	ck_assert_ptr_nonnull(x);
 	ck_search_at(x, "common rare three", 0, 2, "0 291", both);
 	ck_search_at(x, "rare common -three", 0, 1, "97", rare - both);
@@ -392,7 +392,7 @@ thread_search(void *arg)
 	for (r = 0; r < 300; r++) {
 		for (i = 0; i < 5; i++) {
 			v = thread_queries[i];
-			q = query_parse(v, strlen(v), err, sizeof(err));
+			q = query_parse(v, strlen(v), NULL, 0, err, sizeof(err));
 			check_search(ix, v, strlen(v), q, 0, 10, hits, &total);
 			query_free(q);
 			if (total != want[i] || hits[0].doc != want[5 + i])
@@ -416,7 +416,7 @@ START_TEST(test_threads)
 
 	for (i = 0; i < 5; i++) {
 		v = thread_queries[i];
-		q = query_parse(v, strlen(v), err, sizeof(err));
+		q = query_parse(v, strlen(v), NULL, 0, err, sizeof(err));
 		check_search(ix, v, strlen(v), q, 0, 10, hits, &want[i]);
 		want[5 + i] = hits[0].doc;
 		query_free(q);

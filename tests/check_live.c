@@ -168,7 +168,7 @@ fresh_build(void)
 {
 	struct model_doc *v[NIDS];
 	struct corpus_doc cd;
-	struct build *b = build_new();
+	struct build *b = build_new(NULL);
 	uint32_t dup;
 	size_t n = 0, i;
 
@@ -237,7 +237,7 @@ compare_query(const struct snapshot *got, const struct snapshot *want,
 	char err[128];
 	size_t n1, n2, i;
 
-	pq = query_parse(q, strlen(q), err, sizeof(err));
+	pq = query_parse(q, strlen(q), NULL, 0, err, sizeof(err));
 	n1 = search_run(got, q, strlen(q), pq, offset, 40, h1, &t1);
 	n2 = search_run(want, q, strlen(q), pq, offset, 40, h2, &t2);
 	ck_assert_msg(t1 == t2 && n1 == n2, "%s: total %llu/%llu, %zu/%zu "
@@ -324,7 +324,7 @@ run_sequence(unsigned ops, unsigned merge_every)
 	unsigned i, r;
 
 	models_init();
-	live_init(&l);
+	live_init(&l, NULL);
 	for (i = 0; i < ops; i++) {
 		r = rnd_below(10);
 		if (r < 6)
@@ -366,7 +366,7 @@ START_TEST(test_delete_all)
 	unsigned i;
 
 	models_init();
-	live_init(&l);
+	live_init(&l, NULL);
 	for (i = 0; i < 60; i++)
 		op_add(&l, &seq);
 	for (i = 0; i < NIDS; i++) {
@@ -398,11 +398,11 @@ START_TEST(test_snapshot_isolation)
 	unsigned i;
 
 	models_init();
-	live_init(&l);
+	live_init(&l, NULL);
 	for (i = 0; i < 30; i++)
 		op_add(&l, &seq);
 	before = live_snapshot(&l);
-	q = query_parse("a0", 2, err, sizeof(err));
+	q = query_parse("a0", 2, NULL, 0, err, sizeof(err));
 	search_run(before, "a0", 2, q, 0, 4, h, &total);
 	for (i = 0; i < 80; i++) {
 		op_delete(&l, &seq);

@@ -63,7 +63,7 @@ ck_load_fails(size_t n, const char *want)
 	const char *p[3] = { paths[0], paths[1], paths[2] };
 	char err[512];
 
-	ck_assert_ptr_null(import_files(p, n, err, sizeof(err)));
+	ck_assert_ptr_null(import_files(p, n, NULL, err, sizeof(err)));
 	ck_assert_str_eq(err, want);
 }
 
@@ -74,7 +74,7 @@ ck_load(size_t n)
 	struct index *ix;
 	char err[512];
 
-	ix = import_files(p, n, err, sizeof(err));
+	ix = import_files(p, n, NULL, err, sizeof(err));
 	ck_assert_msg(ix != NULL, "%s", err);
 	return ix;
 }
@@ -277,7 +277,7 @@ load_serial(size_t n)
 	size_t i, len;
 	uint32_t dup;
 
-	b = build_new();
+	b = build_new(NULL);
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(corpus_reader_open(&r, paths[i]), 0);
 		while (corpus_reader_next(&r, &line, &len, err,
@@ -384,7 +384,7 @@ START_TEST(test_stop_early)
 	put(0, &b);
 	p[0] = paths[0];
 	for (i = 0; i < 4; i++) {
-		l = load_start(p, 1);
+		l = load_start(p, 1, NULL);
 		if (i > 0) {
 			lb = load_next(l);
 			ck_assert_ptr_nonnull(lb);

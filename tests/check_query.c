@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "query.h"
+#include "stem.h"
 #include "check_run.h"
 
 static void
@@ -43,15 +44,18 @@ render(struct buf *b, const struct query_node *n)
 	}
 }
 
-/* Parses s and compares its tree, "" for one that matches nothing. */
+/*
+ * Parses s in lang (NULL: none) and compares its tree, "" for one that
+ * matches nothing.
+ */
 static void
-ck_parse(const char *s, const char *want)
+ck_parse_in(const char *lang, int exact, const char *s, const char *want)
 {
 	struct query *q;
 	struct buf b;
 	char err[128];
 
-	q = query_parse(s, strlen(s), err, sizeof(err));
+	q = query_parse(s, strlen(s), lang, exact, err, sizeof(err));
 	ck_assert_msg(q != NULL, "%s: %s", s, err);
 	buf_init(&b);
 	if (q->root != NULL)
@@ -64,11 +68,17 @@ ck_parse(const char *s, const char *want)
 }
 
 static void
+ck_parse(const char *s, const char *want)
+{
+	ck_parse_in(NULL, 0, s, want);
+}
+
+static void
 ck_error(const char *s, const char *want)
 {
 	char err[128] = "";
 
-	ck_assert_msg(query_parse(s, strlen(s), err, sizeof(err)) == NULL,
+	ck_assert_msg(query_parse(s, strlen(s), NULL, 0, err, sizeof(err)) == NULL,
 	    "%s parsed", s);
 	ck_assert_str_eq(err, want);
 }
@@ -155,6 +165,49 @@ START_TEST(test_errors)
 	ck_error("a \"  \" b", "empty phrase");
 	ck_error("caf\xc3", "invalid UTF-8");
 	ck_error("\xff", "invalid UTF-8");
+	ck_error("=", "\"=\" with no word after it");
+	ck_error("a = b", "\"=\" with no word after it");
+	ck_error("-=", "\"=\" with no word after it");
+}
+END_TEST
+
+/*
+ * With a language, words are looked up by their stems; exact words and
+ * prefixes by the words as written, after WORDS_EXACT.
+ */
+START_TEST(test_stemmed)
+{
+	const char *en = stem_language("english");
+
+	ck_parse_in(en, 0, "Running connections", "(and run connect)");
+	ck_parse_in(en, 0, "=running connections", "(and =running connect)");
+	ck_parse_in(en, 0, "runn* -=runs", "(and =runn* -=runs)");
+	ck_parse_in(en, 0, "\"running fast\" OR =\"ran far\"",
+	    "(or \"run fast\" \"=ran =far\")");
+	ck_parse_in(en, 1, "running \"runs fast\" conn*",
+	    "(and =running \"=runs =fast\" =conn*)");
+	/* Without a language, = changes nothing: every word is as written. */
+	ck_parse_in(NULL, 0, "=running runs", "(and running runs)");
+	ck_parse_in(NULL, 1, "running", "running");
+}
+END_TEST
+
+START_TEST(test_matches_stemmed)
+{
+	const char *en = stem_language("english");
+	const char *s = "connection =runs walk*";
+	struct query *q;
+	char err[128];
+
+	q = query_parse(s, strlen(s), en, 0, err, sizeof(err));
+	ck_assert_ptr_nonnull(q);
+	ck_assert_int_eq(query_matches_term(q, "connected", 9), 1);
+	ck_assert_int_eq(query_matches_term(q, "connect", 7), 1);
+	ck_assert_int_eq(query_matches_term(q, "runs", 4), 1);
+	ck_assert_int_eq(query_matches_term(q, "running", 7), 0);
+	ck_assert_int_eq(query_matches_term(q, "walking", 7), 1);
+	ck_assert_int_eq(query_matches_term(q, "wal", 3), 0);
+	query_free(q);
 }
 END_TEST
 
@@ -164,7 +217,7 @@ START_TEST(test_matches_term)
 	char err[128];
 	const char *s = "white rab* -black \"big dog\"";
 
-	q = query_parse(s, strlen(s), err, sizeof(err));
+	q = query_parse(s, strlen(s), NULL, 0, err, sizeof(err));
 	ck_assert_ptr_nonnull(q);
 	ck_assert_int_eq(query_matches_term(q, "white", 5), 1);
 	ck_assert_int_eq(query_matches_term(q, "whit", 4), 0);
@@ -190,6 +243,8 @@ main(void)
 	tcase_add_test(tc, test_no_words);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_matches_term);
+	tcase_add_test(tc, test_stemmed);
+	tcase_add_test(tc, test_matches_stemmed);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -249,7 +249,7 @@ END_TEST
 static struct index *
 small_index(void)
 {
-	struct build *b = build_new();
+	struct build *b = build_new(NULL);
 	struct corpus_doc cd;
 	char id[16], text[64];
 	uint32_t dup;
@@ -281,7 +281,7 @@ ck_same_search(struct index *a, struct index *b, const char *q)
 	char err[64];
 	size_t n1, n2, i;
 
-	pq = query_parse(q, strlen(q), err, sizeof(err));
+	pq = query_parse(q, strlen(q), NULL, 0, err, sizeof(err));
 	n1 = check_search(a, q, strlen(q), pq, 0, 20, h1, &t1);
 	n2 = check_search(b, q, strlen(q), pq, 0, 20, h2, &t2);
 	ck_assert_uint_eq(n1, n2);

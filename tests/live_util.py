@@ -58,33 +58,33 @@ def restart(d, config="", **kw):
                            tmp=d.tmp, **kw)
 
 
-def random_doc(rng, ident):
+def random_doc(rng, ident, vocab=WORDS):
     n = rng.randint(1, 25)
-    words = [WORDS[min(int(rng.expovariate(0.25)), len(WORDS) - 1)]
+    words = [vocab[min(int(rng.expovariate(0.25)), len(vocab) - 1)]
              for _ in range(n)]
     d = {"id": ident, "text": " ".join(words)}
     if rng.random() < 0.3:
-        d["title"] = " ".join(rng.choice(WORDS) for _ in range(2))
+        d["title"] = " ".join(rng.choice(vocab) for _ in range(2))
     if rng.random() < 0.2:
         d["n"] = rng.randint(0, 9)
     return d
 
 
-def random_write(rng, ids):
+def random_write(rng, ids, vocab=WORDS):
     """An add batch or a delete, as (action, payload)."""
     if rng.random() < 0.7:
-        return "add", [random_doc(rng, rng.choice(ids))
+        return "add", [random_doc(rng, rng.choice(ids), vocab)
                        for _ in range(rng.randint(1, 12))]
     return "delete", [rng.choice(ids) for _ in range(rng.randint(1, 4))]
 
 
-def queries(rng, n):
+def queries(rng, n, vocab=WORDS):
     out = ["d%d" % rng.randint(0, 50)]
     for _ in range(n):
-        a, b = rng.choice(WORDS), rng.choice(WORDS)
+        a, b = rng.choice(vocab), rng.choice(vocab)
         out.append(rng.choice([a, "%s %s" % (a, b), "%s OR %s" % (a, b),
                                '"%s %s"' % (a, b), a[:2] + "*",
-                               "%s -%s" % (a, b)]))
+                               "%s -%s" % (a, b), "=%s %s" % (a, b)]))
     return out
 
 
@@ -102,13 +102,16 @@ def write_corpus(path, docs):
             f.write(json.dumps(d, ensure_ascii=False) + "\n")
 
 
-def assert_same_as_fresh(test, d, model, rng, nqueries=40):
-    """Every query answers on d as on a fresh build of the model."""
+def assert_same_as_fresh(test, d, model, rng, nqueries=40, config="",
+                         vocab=WORDS):
+    """Every query answers on d as on a fresh build of the model (with
+    config's settings, such as its language)."""
     path = os.path.join(d.dir, "fresh.jsonl")
     write_corpus(path, model.ordered())
-    with harness.Searchd(config="corpus %s\ndata_dir none\n" % path) as f:
+    with harness.Searchd(config="corpus %s\ndata_dir none\n%s" %
+                         (path, config)) as f:
         with d.connect() as s1, f.connect() as s2:
-            for q in queries(rng, nqueries):
+            for q in queries(rng, nqueries, vocab):
                 got, want = results(s1, q), results(s2, q)
                 test.assertEqual(got[0], want[0], q)
                 if got[0] == "error":

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stem.h"
 #include "xmalloc.h"
 
 #define CONFIG_FILE_MAX		(1024 * 1024)
@@ -196,6 +197,17 @@ config_set_log_level(struct config_ctx *ctx, const char *v)
 }
 
 static int
+config_set_language(struct config_ctx *ctx, const char *v)
+{
+	if (strcmp(v, "none") == 0)
+		ctx->cf->language = NULL;
+	else if ((ctx->cf->language = stem_language(v)) == NULL)
+		return config_error(ctx, "language: \"%s\" is not none or "
+		    "one of %s", v, stem_language_list());
+	return 0;
+}
+
+static int
 config_set_path(struct config_ctx *ctx, char **field, const char *v)
 {
 	if (v[0] != '/')
@@ -300,6 +312,7 @@ static const struct config_key config_table[] = {
 	{ "client_timeout",	config_set_client_timeout,	0 },
 	{ "corpus",		config_set_corpus,		1 },
 	{ "data_dir",		config_set_data_dir,		0 },
+	{ "language",		config_set_language,		0 },
 	{ "listen",		config_set_listen,		1 },
 	{ "log_level",		config_set_log_level,		0 },
 	{ "max_connections",	config_set_max_connections,	0 },
@@ -317,7 +330,8 @@ static const struct config_key config_table[] = {
 _Static_assert(CONFIG_NKEYS <= 32, "seen has a bit per key");
 
 const char *const config_keys[] = {
-	"client_timeout", "corpus", "data_dir", "listen", "log_level",
+	"client_timeout", "corpus", "data_dir", "language", "listen",
+	"log_level",
 	"max_connections", "max_message_size", "read_timeout", "sync",
 	"tls_certificate", "tls_client_ca", "tls_key", "workers",
 	"write_allow", "write_buffer", NULL

@@ -70,6 +70,8 @@ struct config {
 	size_t			 write_buffer;
 	struct addr_prefix	*write_allow;		/* besides local peers */
 	size_t			 nwrite_allow;
+	/* The Snowball stemmer of every field (stem.h), NULL: none. */
+	const char		*language;
 };
 
 void	config_init(struct config *);

@@ -1,6 +1,6 @@
 /*
- * action_search.c: the "search" action: reads value, limit, offset and
- * return, runs the query on the worker's index and renders the hits as the
+ * action_search.c: the "search" action: reads value, limit, offset,
+ * exact and return, runs the query on the worker's index and renders the hits as the
  * reply.
  */
 #include <stdint.h>
@@ -84,6 +84,12 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 		request_error(ctx, "bad_request", why, r);
 		return;
 	}
+	if (a->exact.len != REQUEST_ABSENT && a->exact.type != JSCAN_TRUE &&
+	    a->exact.type != JSCAN_FALSE) {
+		request_error(ctx, "bad_request", "\"exact\" must be true or "
+		    "false", r);
+		return;
+	}
 	buf_reset(&ctx->value);
 	jscan_unescape(&a->value, &ctx->value);
 	buf_addc(&ctx->value, '\0');
@@ -91,7 +97,8 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	len = ctx->value.len - 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	q = query_parse(value, len, why, sizeof(why));
+	q = query_parse(value, len, ctx->snap->lang,
+	    a->exact.type == JSCAN_TRUE, why, sizeof(why));
 	n = search_run(ctx->snap, value, len, q, (size_t)offset,
 	    (size_t)limit, ctx->hits, &total);
 	if (q == NULL && total == 0) {

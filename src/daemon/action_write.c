@@ -199,12 +199,12 @@ write_walk_id(void *arg, const struct jscan_value *key,
  * for, then only interns them.
  */
 static void
-write_job_words(struct write_job *j)
+write_job_words(struct write_job *j, const char *lang)
 {
 	struct build_doc *bd;
 	size_t i, off = 0;
 
-	words_init(&j->words);
+	words_init(&j->words, lang);
 	for (i = 0; i < j->n; i++) {
 		bd = &j->docs[i];
 		bd->nwords = words_add(&j->words, bd->title, bd->title_len,
@@ -219,9 +219,12 @@ write_job_words(struct write_job *j)
 	}
 }
 
-/* The strings are all in and will not move: point at them. */
+/*
+ * The strings are all in and will not move: point at them, and find an
+ * add's words in the index's language.
+ */
 static void
-write_job_fix(struct write_job *j)
+write_job_fix(struct write_job *j, const char *lang)
 {
 	const char *p = (const char *)buf_bytes(&j->strings, 0);
 	size_t i;
@@ -237,7 +240,7 @@ write_job_fix(struct write_job *j)
 			j->ids[i] = p + j->offs[i].id;
 	}
 	if (j->w.op == STORE_ADD)
-		write_job_words(j);
+		write_job_words(j, lang);
 	j->w.docs = j->docs;
 	j->w.ndocs = j->w.op == STORE_ADD ? j->n : 0;
 	j->w.ids = j->ids;
@@ -363,7 +366,7 @@ action_write(struct request_ctx *ctx, const struct request_args *a,
 		write_job_free(j);
 		return;
 	}
-	write_job_fix(j);
+	write_job_fix(j, ctx->snap->lang);
 	memset(r, 0, sizeof(*r));
 	r->deferred = &j->d;
 }

@@ -13,10 +13,10 @@ reload_index(const struct config *cf, char *err, size_t errlen)
 	struct index_info info;
 
 	if (cf->ncorpus == 0)
-		idx = import_builtin();
+		idx = import_builtin(cf->language);
 	else
 		idx = import_files((const char *const *)cf->corpus,
-		    cf->ncorpus, err, errlen);
+		    cf->ncorpus, cf->language, err, errlen);
 	if (idx == NULL)
 		return NULL;
 	index_info(idx, &info);

@@ -127,7 +127,7 @@ static void
 request_args_init(struct request_args *a)
 {
 	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
-	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret };
+	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret, &a->exact };
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -163,6 +163,8 @@ request_member(void *arg, const struct jscan_value *key,
 		a->dir = *v;
 	else if (jscan_string_eq(key, "return"))
 		a->ret = *v;
+	else if (jscan_string_eq(key, "exact"))
+		a->exact = *v;
 	return 0;
 }
 

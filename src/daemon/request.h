@@ -59,6 +59,7 @@ struct request_args {
 	struct jscan_value	ids;
 	struct jscan_value	dir;
 	struct jscan_value	ret;		/* "return" */
+	struct jscan_value	exact;
 };
 
 /*

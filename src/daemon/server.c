@@ -401,8 +401,14 @@ server_apply_writes(struct server *srv, struct config *ncf)
 	    cf->sync != ncf->sync || cf->write_buffer != ncf->write_buffer)
 		log_warnx("reload: data_dir, sync and write_buffer changes "
 		    "need a restart");
-	if (srv->store == NULL)
+	if (srv->store == NULL) {
+		cf->language = ncf->language;
 		return;
+	}
+	if (cf->language != ncf->language)
+		log_warnx("reload: the language of a data_dir's index cannot "
+		    "change (it stays %s); import the documents again into "
+		    "an empty data_dir", cf->language ? cf->language : "none");
 	same = cf->ncorpus == ncf->ncorpus;
 	for (i = 0; same && i < cf->ncorpus; i++)
 		same = strcmp(cf->corpus[i], ncf->corpus[i]) == 0;
@@ -555,6 +561,7 @@ server_open_index(struct server *srv)
 	o.write_buffer = srv->cf.write_buffer;
 	o.corpus = (const char *const *)srv->cf.corpus;
 	o.ncorpus = srv->cf.ncorpus;
+	o.lang = srv->cf.language;
 	o.cell = &srv->cell;
 	if ((srv->store = store_open(&o, err, sizeof(err))) == NULL)
 		fatalx_code(SEARCHD_EXIT_DATA, "%s", err);

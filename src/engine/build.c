@@ -139,13 +139,13 @@ build_cache_free(void)
 }
 
 struct build *
-build_new(void)
+build_new(const char *lang)
 {
-	return build_new_sized(0);
+	return build_new_sized(0, lang);
 }
 
 struct build *
-build_new_sized(size_t words)
+build_new_sized(size_t words, const char *lang)
 {
 	struct build *b;
 	size_t slots = BUILD_TABLE_MIN;
@@ -157,6 +157,7 @@ build_new_sized(size_t words)
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	atomic_init(&b->ix->refs, 1);
+	b->ix->lang = lang;
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
 	b->spare = words > 0;
@@ -165,7 +166,7 @@ build_new_sized(size_t words)
 	buf_init(&b->text);
 	buf_init(&b->names);
 	streams_init(&b->streams);
-	words_init(&b->words);
+	words_init(&b->words, lang);
 	return b;
 }
 
@@ -436,7 +437,7 @@ static void
 build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 {
 	struct build_term *bt;
-	size_t i, n, slot = 0;
+	size_t i, n, dl, slot = 0;
 
 	build_scratch_reserve(b, bd->nwords);
 	n = build_count(b, bd);
@@ -457,8 +458,10 @@ build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 		b->seen[b->spot[i]] = 0;
 	}
 	b->ix->npostings += n;
-	b->dl[doc] = (uint32_t)bd->nwords;
-	b->total_dl += bd->nwords;
+	/* A stemmed word is there twice (WORDS_EXACT), one position. */
+	dl = b->ix->lang != NULL ? bd->nwords / 2 : bd->nwords;
+	b->dl[doc] = (uint32_t)dl;
+	b->total_dl += dl;
 }
 
 int

@@ -22,7 +22,8 @@ struct index;
 /*
  * A document to add.  The strings need not end in a NUL; title is NULL
  * when the line had none.  words and terms are its words, as
- * words_add gave them (the builder reads the padding too).
+ * words_add gave them with the builder's language (the builder reads the
+ * padding too).
  */
 struct build_doc {
 	const char		*id;
@@ -38,12 +39,13 @@ struct build_doc {
 	const char		*terms;
 };
 
-struct build	*build_new(void);
+/* A builder whose words are stemmed in lang (stem.h; NULL: none). */
+struct build	*build_new(const char *lang);
 /*
  * A builder sized for about this many words, for the many small builds
  * of a live index: its term table is kept, per thread, for the next one.
  */
-struct build	*build_new_sized(size_t words);
+struct build	*build_new_sized(size_t words, const char *lang);
 /* Unmaps the term table this thread keeps; due before the thread ends. */
 void		 build_cache_free(void);
 /*

@@ -134,7 +134,7 @@ void
 deletes_scratch_init(struct deletes_scratch *s)
 {
 	memset(s, 0, sizeof(*s));
-	words_init(&s->words);
+	words_init(&s->words, NULL);
 }
 
 void
@@ -169,6 +169,7 @@ deletes_doc_terms(const struct index *ix, uint32_t doc,
 
 	index_doc(ix, doc, &d);
 	words_reset(&s->words);
+	s->words.lang = ix->lang;
 	words_add(&s->words, d.title, d.title_len, d.text, d.text_len);
 	if (s->words.n > s->cap) {
 		s->cap = s->words.n;

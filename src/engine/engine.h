@@ -4,7 +4,7 @@
  * the index, parses queries, runs them and cuts snippets, and returns
  * document numbers and scores for the caller to render.  It knows nothing
  * of sockets, the wire protocol or JSON replies, and calls only src/common
- * and its libraries (utf8proc, json-c).
+ * (whose stem.h wraps libstemmer) and its libraries (utf8proc, json-c).
  *
  * Its files depend on each other bottom-up, never the other way:
  *   hash.h, tokenize, postings      the leaves

@@ -97,8 +97,8 @@ import_batch(struct build *b, struct import_origin *o,
  * first error in file order stops both, as if one thread did it all.
  */
 struct index *
-import_files(const char *const *paths, size_t npaths, char *err,
-    size_t errlen)
+import_files(const char *const *paths, size_t npaths, const char *lang,
+    char *err, size_t errlen)
 {
 	struct import_origin o;
 	struct load *l;
@@ -107,8 +107,8 @@ import_files(const char *const *paths, size_t npaths, char *err,
 	int rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	b = build_new();
-	l = load_start(paths, npaths);
+	b = build_new(lang);
+	l = load_start(paths, npaths, lang);
 	while (rc == 0 && (lb = load_next(l)) != NULL) {
 		rc = import_batch(b, &o, paths, lb, err, errlen);
 		load_done(l, lb);
@@ -123,7 +123,7 @@ import_files(const char *const *paths, size_t npaths, char *err,
 }
 
 struct index *
-import_builtin(void)
+import_builtin(const char *lang)
 {
 	static const struct {
 		const char	*id;
@@ -140,7 +140,7 @@ import_builtin(void)
 	size_t i;
 	uint32_t dup;
 
-	b = build_new();
+	b = build_new(lang);
 	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		memset(&cd, 0, sizeof(cd));
 		buf_init(&cd.extra);

@@ -11,12 +11,13 @@
 struct index;
 
 /*
- * Loads JSON Lines files, in order.  On failure returns NULL and writes
- * "FILE:LINE: reason" (or "FILE: reason" for an unreadable file) into err.
+ * Loads JSON Lines files, in order, their words stemmed in lang (stem.h;
+ * NULL: none).  On failure returns NULL and writes "FILE:LINE: reason"
+ * (or "FILE: reason" for an unreadable file) into err.
  */
 struct index	*import_files(const char *const *paths, size_t npaths,
-		    char *err, size_t errlen);
+		    const char *lang, char *err, size_t errlen);
 /* The tutorial's three documents: "morpheus", "ring" and the dog emoji. */
-struct index	*import_builtin(void);
+struct index	*import_builtin(const char *lang);
 
 #endif

@@ -81,6 +81,12 @@ struct index {
 	double			 build_seconds;
 	void			*map;		/* NULL: the arrays are heap */
 	size_t			 map_len;
+	/*
+	 * The stemmer its words went through (stem.h; NULL: none), set by
+	 * whoever made it: not in segment files, whose data_dir's MANIFEST
+	 * names it once for all.
+	 */
+	const char		*lang;
 };
 
 struct index_info {

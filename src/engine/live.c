@@ -16,11 +16,12 @@
 #include "xmalloc.h"
 
 void
-live_init(struct live *l)
+live_init(struct live *l, const char *lang)
 {
 	memset(l, 0, sizeof(*l));
+	l->lang = lang;
 	deletes_scratch_init(&l->scratch);
-	words_init(&l->words);
+	words_init(&l->words, lang);
 }
 
 void
@@ -187,7 +188,7 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 			given += docs[i].nwords;
 	}
 	first[n] = l->words.n;
-	b = build_new_sized(l->words.n + given);
+	b = build_new_sized(l->words.n + given, l->lang);
 	for (i = 0; i < n; i++) {
 		if (!keep[i])
 			continue;
@@ -279,7 +280,7 @@ live_snapshot(struct live *l)
 		v[i].del = l->segs[i].del;
 		v[i].base = 0;
 	}
-	s = snapshot_new(v, l->nsegs, l->seq);
+	s = snapshot_new(v, l->nsegs, l->seq, l->lang);
 	free(v);
 	if (s == NULL)
 		abort();	/* live_add keeps the numbers within 32 bits */

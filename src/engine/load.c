@@ -242,7 +242,7 @@ load_spawn(struct load *l)
 }
 
 struct load *
-load_start(const char *const *paths, size_t npaths)
+load_start(const char *const *paths, size_t npaths, const char *lang)
 {
 	struct load *l;
 	size_t i;
@@ -254,7 +254,7 @@ load_start(const char *const *paths, size_t npaths)
 	buf_init(&l->err);
 	for (i = 0; i < LOAD_BATCHES; i++) {
 		buf_init(&l->batches[i].fields);
-		words_init(&l->batches[i].words);
+		words_init(&l->batches[i].words, lang);
 	}
 	load_spawn(l);
 	return l;

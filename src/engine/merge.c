@@ -374,6 +374,7 @@ merge_run(const struct snapshot_seg *segs, size_t n, uint32_t **maps)
 	m.maps = xcalloc(n ? n : 1, sizeof(*m.maps));
 	m.ix = ix = xcalloc(1, sizeof(*ix));
 	atomic_init(&ix->refs, 1);
+	ix->lang = n > 0 ? segs[0].ix->lang : NULL;
 	buf_init(&m.text);
 	buf_init(&m.names);
 	buf_init(&m.arena);

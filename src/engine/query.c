@@ -6,7 +6,9 @@
 #include <utf8proc.h>
 
 #include "query.h"
+#include "stem.h"
 #include "tokenize.h"
+#include "words.h"
 #include "xmalloc.h"
 
 /* Where the parser is between two units. */
@@ -24,6 +26,7 @@ struct query_parser {
 	struct query		*q;
 	struct query_node	*or;
 	struct query_node	*group;
+	int			 exact;		/* every word, as "exact" asks */
 	char			*err;
 	size_t			 errlen;
 };
@@ -92,14 +95,39 @@ query_error(struct query_parser *p, const char *reason)
 	return -1;
 }
 
+/*
+ * The name a word is looked up by.  With a language, an exact word or a
+ * prefix is matched against words as written (WORDS_EXACT before them),
+ * any other word by its stem.
+ */
+static void
+query_term_name(struct query *q, struct query_node *node,
+    const struct tokenize *t, int exact)
+{
+	char s[TOKENIZE_TERM_MAX + 2];
+
+	if (q->lang == NULL) {
+		node->term = arena_strndup(&q->arena, t->term, t->term_len);
+		node->term_len = t->term_len;
+	} else if (exact) {
+		s[0] = WORDS_EXACT;
+		memcpy(s + 1, t->term, t->term_len);
+		node->term = arena_strndup(&q->arena, s, t->term_len + 1);
+		node->term_len = t->term_len + 1;
+	} else {
+		node->term_len = stem_word(q->lang, t->term, t->term_len, s,
+		    sizeof(s));
+		node->term = arena_strndup(&q->arena, s, node->term_len);
+	}
+}
+
 static struct query_node *
-query_term_new(struct query *q, const struct tokenize *t)
+query_term_new(struct query *q, const struct tokenize *t, int exact)
 {
 	struct query_node *node;
 
 	node = query_node_new(q, QUERY_TERM);
-	node->term = arena_strndup(&q->arena, t->term, t->term_len);
-	node->term_len = t->term_len;
+	query_term_name(q, node, t, exact);
 	node->leaf = (uint32_t)q->nleaves;
 	query_push(q, &q->leaves, &q->nleaves, node);
 	return node;
@@ -111,20 +139,26 @@ query_term_new(struct query *q, const struct tokenize *t)
  * two CJK ideographs are phrases too).  A prefix applies to the last word.
  */
 static struct query_node *
-query_words(struct query_parser *p, const char *s, size_t len, int prefix)
+query_words(struct query_parser *p, const char *s, size_t len, int prefix,
+    int exact)
 {
 	struct query_node *phrase, *node = NULL;
-	struct tokenize t;
+	struct tokenize t, last;
 
 	phrase = query_node_new(p->q, QUERY_PHRASE);
 	tokenize_init(&t, s, len);
 	while (tokenize_next(&t) == 1) {
-		node = query_term_new(p->q, &t);
+		node = query_term_new(p->q, &t, exact);
 		query_push(p->q, &phrase->kids, &phrase->nkids, node);
+		if (prefix)
+			last = t;
 	}
 	if (node == NULL)
 		return NULL;
 	node->prefix = prefix;
+	/* A prefix of a stem would be no prefix of the words it stems. */
+	if (prefix && !exact)
+		query_term_name(p->q, node, &last, 1);
 	return phrase->nkids == 1 ? node : phrase;
 }
 
@@ -143,11 +177,12 @@ query_add_terms(struct query *q, struct query_node *node)
 
 static int
 query_add_unit(struct query_parser *p, const char *s, size_t len,
-    int prefix, int neg)
+    int prefix, int neg, int exact)
 {
 	struct query_node *node;
 
-	if ((node = query_words(p, s, len, prefix)) == NULL) {
+	if ((node = query_words(p, s, len, prefix, exact || p->exact)) ==
+	    NULL) {
 		if (prefix)
 			return query_error(p, "\"*\" not attached to a word");
 		return 0;
@@ -162,7 +197,7 @@ query_add_unit(struct query_parser *p, const char *s, size_t len,
 }
 
 static int
-query_phrase(struct query_parser *p, int neg)
+query_phrase(struct query_parser *p, int neg, int exact)
 {
 	const char *start = p->s + p->off + 1, *end;
 	size_t i, len;
@@ -180,7 +215,7 @@ query_phrase(struct query_parser *p, int neg)
 	prefix = p->off < p->len && p->s[p->off] == '*';
 	if (prefix)
 		p->off++;
-	return query_add_unit(p, start, len, prefix, neg);
+	return query_add_unit(p, start, len, prefix, neg, exact);
 }
 
 /* A bare word runs to the next space or quote. */
@@ -198,7 +233,7 @@ static int
 query_unit(struct query_parser *p)
 {
 	size_t end;
-	int neg = 0, prefix;
+	int neg = 0, exact = 0, prefix;
 
 	if (p->s[p->off] == '-') {
 		neg = 1;
@@ -206,14 +241,20 @@ query_unit(struct query_parser *p)
 		if (p->off == p->len || query_is_space(p->s[p->off]))
 			return query_error(p, "\"-\" with nothing to exclude");
 	}
+	if (p->s[p->off] == '=') {
+		exact = 1;
+		p->off++;
+		if (p->off == p->len || query_is_space(p->s[p->off]))
+			return query_error(p, "\"=\" with no word after it");
+	}
 	if (p->s[p->off] == '"')
-		return query_phrase(p, neg);
+		return query_phrase(p, neg, exact);
 	end = query_word_end(p);
 	prefix = p->s[end - 1] == '*';
 	if (prefix && end - 1 == p->off)
 		return query_error(p, "\"*\" not attached to a word");
 	if (query_add_unit(p, p->s + p->off, end - p->off - prefix, prefix,
-	    neg) == -1)
+	    neg, exact) == -1)
 		return -1;
 	p->off = end;
 	return 0;
@@ -270,7 +311,8 @@ query_run(struct query_parser *p)
 }
 
 struct query *
-query_parse(const char *s, size_t len, char *err, size_t errlen)
+query_parse(const char *s, size_t len, const char *lang, int exact, char *err,
+    size_t errlen)
 {
 	struct query_parser p;
 	struct query *q;
@@ -285,6 +327,7 @@ query_parse(const char *s, size_t len, char *err, size_t errlen)
 	q->nterms = 0;
 	q->leaves = NULL;
 	q->nleaves = 0;
+	q->lang = lang;
 	arena_init(&q->arena, q->first, sizeof(q->first));
 	memset(&p, 0, sizeof(p));
 	p.s = s;
@@ -292,6 +335,7 @@ query_parse(const char *s, size_t len, char *err, size_t errlen)
 	p.q = q;
 	p.err = err;
 	p.errlen = errlen;
+	p.exact = exact;
 	p.or = query_node_new(q, QUERY_OR);
 	p.group = query_node_new(q, QUERY_AND);
 	if (query_run(&p) == -1) {
@@ -316,13 +360,41 @@ query_term_matches(const struct query_node *t, const char *s, size_t len)
 	return len == t->term_len && memcmp(s, t->term, len) == 0;
 }
 
+/* A word as written against an exact term or prefix (WORDS_EXACT first). */
+static int
+query_term_matches_exact(const struct query_node *t, const char *s,
+    size_t len)
+{
+	size_t n = t->term_len - 1;
+
+	if (t->prefix)
+		return len >= n && memcmp(s, t->term + 1, n) == 0;
+	return len == n && memcmp(s, t->term + 1, len) == 0;
+}
+
 int
 query_matches_term(const struct query *q, const char *s, size_t len)
 {
-	size_t i;
+	const struct query_node *t;
+	char stem[TOKENIZE_TERM_MAX + 2];
+	size_t i, stem_len = 0;
 
 	for (i = 0; i < q->nterms; i++) {
-		if (query_term_matches(q->terms[i], s, len))
+		t = q->terms[i];
+		if (q->lang == NULL) {
+			if (query_term_matches(t, s, len))
+				return 1;
+			continue;
+		}
+		if (t->term[0] == WORDS_EXACT) {
+			if (query_term_matches_exact(t, s, len))
+				return 1;
+			continue;
+		}
+		if (stem_len == 0)
+			stem_len = stem_word(q->lang, s, len, stem,
+			    sizeof(stem));
+		if (query_term_matches(t, stem, stem_len))
 			return 1;
 	}
 	return 0;

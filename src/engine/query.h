@@ -50,6 +50,7 @@ struct query {
 	/* Every term node, numbered by its leaf, even one a group dropped. */
 	struct query_node	**leaves;
 	size_t			  nleaves;
+	const char		 *lang;		/* stem.h; NULL: none */
 	/* Holds every node, array and string; a few words fit in first. */
 	struct arena		  arena;
 	char			  first[QUERY_FIRST_BLOCK];
@@ -57,14 +58,21 @@ struct query {
 _Static_assert(sizeof(struct query) <= 1032, "a query fits the tcache");
 
 /*
- * Parses a query: words (AND), OR, -word, "a phrase", word*.  Returns NULL
- * and writes the reason into err for a malformed query (unbalanced quote, a
- * lone "-", a bare "*", ...).  A query with no words parses and matches
+ * Parses a query: words (AND), OR, -word, "a phrase", word*, =word.
+ * With a language (stem.h) words are stemmed as an index in it stems
+ * them, except exact ones (=word, ="a phrase", or all when exact is set)
+ * and prefixes, which match words as written.  Returns NULL and writes
+ * the reason into err for a malformed query (unbalanced quote, a lone
+ * "-" or "=", a bare "*", ...).  A query with no words parses and matches
  * nothing.
  */
-struct query	*query_parse(const char *, size_t, char *err, size_t errlen);
+struct query	*query_parse(const char *, size_t, const char *lang,
+		    int exact, char *err, size_t errlen);
 void		 query_free(struct query *);
-/* Whether a folded word matches one of the query's positive terms. */
+/*
+ * Whether a folded word as written matches one of the query's positive
+ * terms (stemmed first for the terms that are stems).
+ */
 int		 query_matches_term(const struct query *, const char *, size_t);
 
 #endif

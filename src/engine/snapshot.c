@@ -10,7 +10,8 @@
 #include "xmalloc.h"
 
 struct snapshot *
-snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq)
+snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq,
+    const char *lang)
 {
 	struct snapshot *s;
 	uint64_t base = 0;
@@ -23,6 +24,7 @@ snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq)
 	s = xcalloc(1, sizeof(*s));
 	atomic_init(&s->refs, 1);
 	s->seq = seq;
+	s->lang = lang;
 	s->nsegs = n;
 	s->segs = xreallocarray(NULL, n ? n : 1, sizeof(*s->segs));
 	for (base = 0, i = 0; i < n; i++) {
@@ -47,7 +49,7 @@ snapshot_of(struct index *ix)
 {
 	struct snapshot_seg seg = { ix, NULL, 0 };
 
-	return snapshot_new(&seg, 1, 0);
+	return snapshot_new(&seg, 1, 0, ix->lang);
 }
 
 struct snapshot *

@@ -37,6 +37,7 @@ struct snapshot {
 	uint64_t		 ndocs;		/* live documents */
 	uint64_t		 total_dl;	/* their words */
 	uint32_t		 nall;		/* document numbers used */
+	const char		*lang;		/* its segments' (stem.h) */
 };
 
 /*
@@ -54,7 +55,7 @@ struct snapshot_cell {
  * when their documents would not fit 32-bit numbers.
  */
 struct snapshot	*snapshot_new(const struct snapshot_seg *, size_t,
-		    uint64_t seq);
+		    uint64_t seq, const char *lang);
 /* One index with nothing deleted: the in-memory index of old. */
 struct snapshot	*snapshot_of(struct index *);
 struct snapshot	*snapshot_retain(struct snapshot *);

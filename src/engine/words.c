@@ -4,15 +4,17 @@
 #include <string.h>
 
 #include "hash.h"
+#include "stem.h"
 #include "tokenize.h"
 #include "words.h"
 #include "xmalloc.h"
 
 void
-words_init(struct words *w)
+words_init(struct words *w, const char *lang)
 {
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->terms);
+	w->lang = lang;
 }
 
 void
@@ -27,7 +29,7 @@ words_free(struct words *w)
 {
 	free(w->v);
 	buf_free(&w->terms);
-	words_init(w);
+	words_init(w, w->lang);
 }
 
 /*
@@ -35,7 +37,7 @@ words_free(struct words *w)
  * stalls on store forwarding.  Pads with zeros for the builder's compare.
  */
 static void
-words_push(struct words *w, const struct tokenize *t, uint32_t pos)
+words_push(struct words *w, const char *term, size_t len, uint32_t pos)
 {
 	struct word *wd;
 	char *p;
@@ -46,17 +48,31 @@ words_push(struct words *w, const struct tokenize *t, uint32_t pos)
 		w->v = xreallocarray(w->v, w->cap, sizeof(*w->v));
 	}
 	wd = &w->v[w->n++];
-	wd->hash = hash_bytes(t->term, t->term_len);
-	wd->len = (uint32_t)t->term_len;
+	wd->hash = hash_bytes(term, len);
+	wd->len = (uint32_t)len;
 	wd->off = (uint32_t)w->terms.len;
 	wd->pos = pos;
-	buf_reserve(&w->terms, t->term_len + WORDS_PAD);
+	buf_reserve(&w->terms, len + WORDS_PAD);
 	p = w->terms.data + w->terms.len;
-	for (i = 0; i < t->term_len; i++)
-		p[i] = t->term[i];
+	for (i = 0; i < len; i++)
+		p[i] = term[i];
 	for (; i == 0 || i % WORDS_PAD != 0; i++)
 		p[i] = '\0';
 	w->terms.len += i;
+}
+
+/* A word's stem, then the word itself after WORDS_EXACT. */
+static void
+words_push_stemmed(struct words *w, const struct tokenize *t, uint32_t pos)
+{
+	char s[TOKENIZE_TERM_MAX + 2];
+	size_t n;
+
+	n = stem_word(w->lang, t->term, t->term_len, s, sizeof(s));
+	words_push(w, s, n, pos);
+	s[0] = WORDS_EXACT;
+	memcpy(s + 1, t->term, t->term_len);
+	words_push(w, s, t->term_len + 1, pos);
 }
 
 /* Tokenizes one field from position pos; returns the next position. */
@@ -66,8 +82,12 @@ words_field(struct words *w, const char *s, size_t len, uint32_t pos)
 	struct tokenize t;
 
 	tokenize_init(&t, s, len);
-	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1)
-		words_push(w, &t, pos++);
+	while (pos < UINT32_MAX - 1 && tokenize_next(&t) == 1) {
+		if (w->lang != NULL)
+			words_push_stemmed(w, &t, pos++);
+		else
+			words_push(w, t.term, t.term_len, pos++);
+	}
 	return pos;
 }
 

@@ -14,6 +14,14 @@
 
 /* Folded forms are zero-padded to this, to be compared a word at a time. */
 #define WORDS_PAD	8
+/*
+ * With a language, each word is indexed twice at its position: as its
+ * stem, which queries look up, and as itself after this mark, which exact
+ * words (=word) and prefixes look up.  The tokenizer never makes a word
+ * that starts with it.  A document's length counts positions, so the
+ * marked words do not count.
+ */
+#define WORDS_EXACT	'='
 
 /* One word: its folded form is len bytes at off in its words' terms. */
 struct word {
@@ -29,9 +37,11 @@ struct words {
 	size_t		 n;
 	size_t		 cap;
 	struct buf	 terms;		/* folded forms, zero-padded */
+	const char	*lang;		/* stem.h; NULL: words as they are */
 };
 
-void	words_init(struct words *);
+/* lang is for the words' whole life: an index has one. */
+void	words_init(struct words *, const char *lang);
 void	words_reset(struct words *);
 void	words_free(struct words *);
 /*

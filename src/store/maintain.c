@@ -81,6 +81,7 @@ maintain_segment(struct store *s, struct store_job *j, char *name,
 	if ((mapped = segfile_open(s->dir, name, SEGFILE_FULL, j->err,
 	    sizeof(j->err))) == NULL)
 		return -1;
+	mapped->lang = j->out->lang;
 	index_free(j->out);
 	j->out = mapped;
 	return 0;

@@ -13,6 +13,7 @@
 
 #include "fsio.h"
 #include "manifest.h"
+#include "stem.h"
 #include "xmalloc.h"
 
 /* A manifest lists segments, not documents: it stays small. */
@@ -66,6 +67,8 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	buf_addf(out, "checkpoint %" PRIu64 "\n", m->checkpoint);
 	buf_addf(out, "log %" PRIu64 "\n", m->log);
 	buf_addf(out, "next %" PRIu64 "\n", m->next);
+	if (m->lang != NULL)
+		buf_addf(out, "language %s\n", m->lang);
 	for (i = 0; i < m->nsegs; i++) {
 		if (m->segs[i].delgen != 0)
 			buf_addf(out, "segment %" PRIu64 " del %" PRIu64 "\n",
@@ -145,6 +148,9 @@ manifest_line(struct manifest *m, char *line, int n, unsigned *seen)
 			return 0;
 		}
 	}
+	if (k == 2 && strcmp(w[0], "language") == 0 && m->lang == NULL &&
+	    (m->lang = stem_language(w[1])) != NULL)
+		return 0;
 	if (k == 4 && strcmp(w[0], "segment") == 0 &&
 	    strcmp(w[2], "del") == 0 && manifest_number(w[1], &a) == 0 &&
 	    manifest_number(w[3], &b) == 0 && b != 0) {

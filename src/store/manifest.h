@@ -7,6 +7,7 @@
  *	checkpoint 1234		every write up to 1234 is in the segments
  *	log 17			replay log files 17 and up, past 1234
  *	next 19			the next file number to hand out
+ *	language english	its words' stemmer (none when absent)
  *	segment 3 del 2		00000003.seg, its deletions in 00000003.2.del
  *	segment 9		00000009.seg, nothing deleted
  *	end 3b6c1f0e9a2d4c57
@@ -36,6 +37,7 @@ struct manifest {
 	uint64_t		 checkpoint;
 	uint64_t		 log;
 	uint64_t		 next;
+	const char		*lang;		/* stem.h; NULL: none */
 	struct manifest_seg	*segs;
 	size_t			 nsegs;
 };

@@ -36,8 +36,8 @@ recover_init(struct store *s, const struct store_options *o,
 	char name[64], why[1024];
 
 	if (o->ncorpus == 0)
-		ix = import_builtin();
-	else if ((ix = import_files(o->corpus, o->ncorpus, why,
+		ix = import_builtin(o->lang);
+	else if ((ix = import_files(o->corpus, o->ncorpus, o->lang, why,
 	    sizeof(why))) == NULL) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
@@ -52,6 +52,7 @@ recover_init(struct store *s, const struct store_options *o,
 	    "the corpus files", name);
 	index_free(ix);
 	manifest_init(m);
+	m->lang = o->lang;
 	m->checkpoint = 0;
 	/* Log 2 is made when the store opens: no log is lost until then. */
 	m->log = 2;
@@ -150,6 +151,7 @@ recover_segments(struct store *s, const struct manifest *m,
 	for (i = 0; i < m->nsegs; i++) {
 		ix = files[i];
 		files[i] = NULL;
+		ix->lang = m->lang;
 		del = NULL;
 		if (m->segs[i].delgen != 0) {
 			manifest_del_name(name, sizeof(name), m->segs[i].file,
@@ -382,6 +384,14 @@ recover_open(struct store *s, const struct store_options *o, char *err,
 		}
 		if (recover_init(s, o, &m, err, errlen) == -1)
 			return -1;
+	} else if (m.lang != o->lang) {
+		snprintf(err, errlen, "%s: its index is stemmed in %s, but the "
+		    "configuration says language %s: a language applies from "
+		    "an empty data_dir, into which the documents are imported "
+		    "again", s->dir, m.lang ? m.lang : "none",
+		    o->lang ? o->lang : "none");
+		manifest_free(&m);
+		return -1;
 	}
 	s->checkpoint = m.checkpoint;
 	s->live.seq = m.checkpoint;

@@ -95,7 +95,7 @@ store_open(const struct store_options *o, char *err, size_t errlen)
 	    STORE_WRITE_BUFFER;
 	s->cell = o->cell;
 	s->lock_fd = s->log_fd = s->sync_fd = -1;
-	live_init(&s->live);
+	live_init(&s->live, o->lang);
 	buf_init(&s->rec);
 	manifest_init(&s->current);
 	pthread_mutex_init(&s->lock, NULL);
@@ -455,6 +455,7 @@ store_start_flush(struct store *s)
 		abort();	/* nothing else merges small segments meanwhile */
 	j->out_file = s->next_file++;
 	manifest_init(&j->manifest);
+	j->manifest.lang = s->current.lang;
 	j->manifest.checkpoint = s->live.seq;
 	j->manifest.log = s->log_file;
 	store_manifest_disk(s, j, ndisk);
@@ -519,6 +520,7 @@ store_start_merge(struct store *s, size_t first, size_t n)
 		abort();	/* no job runs: nothing is busy */
 	j->out_file = s->next_file++;
 	manifest_init(&j->manifest);
+	j->manifest.lang = s->current.lang;
 	j->manifest.checkpoint = s->current.checkpoint;
 	j->manifest.log = s->current.log;
 	for (i = 0; i < s->current.nsegs; i++) {

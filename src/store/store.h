@@ -48,6 +48,8 @@ struct store_options {
 	size_t			 write_buffer;
 	const char *const	*corpus;	/* imported into an empty dir */
 	size_t			 ncorpus;
+	/* Its words' stemmer (stem.h; NULL: none): the MANIFEST's. */
+	const char		*lang;
 	struct snapshot_cell	*cell;		/* where snapshots go */
 };
 
