@@ -25,10 +25,14 @@ static struct fuzz_index plain, stemmed;
 static void
 fuzz_index_init(struct fuzz_index *f, const char *lang)
 {
+	struct schema *sc;
+
 	if (f->ix != NULL)
 		return;
-	if ((f->ix = import_builtin(lang)) == NULL)
+	sc = lang != NULL ? schema_new(lang) : NULL;
+	if ((f->ix = import_builtin(sc)) == NULL)
 		abort();
+	schema_free(sc);
 	f->snap = snapshot_of(f->ix);
 }
 
@@ -43,7 +47,7 @@ fuzz_search(const struct fuzz_index *f, const char *value, size_t size,
 	char err[256];
 	size_t n, i, offset;
 
-	q = query_parse(value, size, f->ix->lang, exact, err, sizeof(err));
+	q = query_parse(value, size, index_lang(f->ix), exact, err, sizeof(err));
 	if (q == NULL && memchr(err, '\0', sizeof(err)) == NULL)
 		abort();
 	/* Vary offset from the input so paging is covered too. */
@@ -62,7 +66,7 @@ fuzz_search(const struct fuzz_index *f, const char *value, size_t size,
 	if (n > 1)
 		abort();
 	/* Unstemmed, a term is a word as written: it must match itself. */
-	for (i = 0; q != NULL && f->ix->lang == NULL && i < q->nterms; i++)
+	for (i = 0; q != NULL && index_lang(f->ix) == NULL && i < q->nterms; i++)
 		if (!query_matches_term(q, q->terms[i]->term,
 		    q->terms[i]->term_len))
 			abort();

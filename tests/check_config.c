@@ -120,6 +120,32 @@ START_TEST(test_plain_values)
 }
 END_TEST
 
+START_TEST(test_attributes)
+{
+	struct config cf;
+	char text[4096];
+	size_t i, n = 0;
+
+	ck_assert_int_eq(parse(&cf, "attribute lang string\n"
+	    "attribute year int\nattribute price float\n"
+	    "attribute tags string multi\n"), 0);
+	ck_assert_uint_eq(cf.nattributes, 4);
+	ck_assert_str_eq(cf.attributes[0].name, "lang");
+	ck_assert_int_eq(cf.attributes[0].type, CONFIG_ATTR_STRING);
+	ck_assert_int_eq(cf.attributes[1].type, CONFIG_ATTR_INT);
+	ck_assert_int_eq(cf.attributes[2].type, CONFIG_ATTR_FLOAT);
+	ck_assert_int_eq(cf.attributes[3].multi, 1);
+	ck_assert_int_eq(cf.attributes[0].multi, 0);
+	ck_assert_int_eq(cf.attributes[3].line, 4);
+	config_free(&cf);
+	for (i = 0; i <= CONFIG_ATTRIBUTES_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "attribute a%zu int\n", i);
+	ck_assert_int_eq(parse(&cf, text), -1);
+	ck_assert_str_eq(err, "test.conf:65: attribute: at most 64");
+}
+END_TEST
+
 START_TEST(test_language_unknown)
 {
 	struct config cf;
@@ -186,6 +212,25 @@ static const struct {
 	{ "tls_certificate cert.pem\n",
 	    "test.conf:1: \"cert.pem\" is not an absolute path" },
 	{ "tls_key /a\ntls_key /b\n", "test.conf:2: tls_key: given twice" },
+	{ "attribute year\n", "test.conf:1: attribute: expected NAME TYPE "
+	    "[multi], TYPE string, int or float" },
+	{ "attribute tags string many\n", "test.conf:1: attribute: expected "
+	    "NAME TYPE [multi], TYPE string, int or float" },
+	{ "attribute a int multi x\n", "test.conf:1: attribute: expected "
+	    "NAME TYPE [multi], TYPE string, int or float" },
+	{ "attribute year date\n", "test.conf:1: attribute year: type "
+	    "\"date\" is not string, int or float" },
+	{ "attribute 1st int\n", "test.conf:1: attribute: \"1st\" is not a "
+	    "name (letters, digits and _, not first a digit, at most 64 "
+	    "bytes)" },
+	{ "attribute a-b int\n", "test.conf:1: attribute: \"a-b\" is not a "
+	    "name (letters, digits and _, not first a digit, at most 64 "
+	    "bytes)" },
+	{ "attribute title string\n",
+	    "test.conf:1: attribute: \"title\" is reserved" },
+	{ "attribute OR int\n", "test.conf:1: attribute: \"OR\" is reserved" },
+	{ "attribute y int\n\nattribute y float\n",
+	    "test.conf:3: attribute y: declared already at line 1" },
 };
 
 START_TEST(test_errors)
@@ -232,7 +277,8 @@ END_TEST
 
 START_TEST(test_keys_table)
 {
-	static const char *const want[] = { "client_timeout", "corpus",
+	static const char *const want[] = { "attribute", "client_timeout",
+	    "corpus",
 	    "data_dir", "language", "listen", "log_level", "max_connections",
 	    "max_message_size", "read_timeout", "sync", "tls_certificate",
 	    "tls_client_ca", "tls_key", "workers", "write_allow",
@@ -269,6 +315,7 @@ config_suite(void)
 	tcase_add_test(tc, test_load_file);
 	tcase_add_test(tc, test_keys_table);
 	tcase_add_test(tc, test_language_unknown);
+	tcase_add_test(tc, test_attributes);
 	suite_add_tcase(s, tc);
 	return s;
 }

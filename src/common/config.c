@@ -196,6 +196,72 @@ config_set_log_level(struct config_ctx *ctx, const char *v)
 	return 0;
 }
 
+/* A name as a JSON key and a filter can both spell it. */
+static int
+config_attr_name_ok(const char *s)
+{
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) > CONFIG_NAME_MAX ||
+	    (s[0] >= '0' && s[0] <= '9'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+static int
+config_set_attribute(struct config_ctx *ctx, const char *v)
+{
+	static const char *const reserved[] = { "id", "title", "text",
+	    "_score", "AND", "OR", "NOT", "IN", NULL };
+	static const char *const types[] = { "string", "int", "float",
+	    NULL };
+	struct config *cf = ctx->cf;
+	struct config_attribute a;
+	char name[CONFIG_NAME_MAX + 2], type[16], multi[16], extra[2];
+	size_t i, t;
+	int n;
+
+	memset(&a, 0, sizeof(a));
+	n = sscanf(v, "%65s %15s %15s %1s", name, type, multi, extra);
+	if (n < 2 || n > 3 || (n == 3 && strcmp(multi, "multi") != 0))
+		return config_error(ctx, "attribute: expected NAME TYPE "
+		    "[multi], TYPE string, int or float");
+	if (!config_attr_name_ok(name))
+		return config_error(ctx, "attribute: \"%s\" is not a name "
+		    "(letters, digits and _, not first a digit, at most %d "
+		    "bytes)", name, CONFIG_NAME_MAX);
+	for (i = 0; reserved[i] != NULL; i++)
+		if (strcmp(name, reserved[i]) == 0)
+			return config_error(ctx, "attribute: \"%s\" is "
+			    "reserved", name);
+	for (t = 0; types[t] != NULL && strcmp(types[t], type) != 0; t++)
+		;
+	if (types[t] == NULL)
+		return config_error(ctx, "attribute %s: type \"%s\" is not "
+		    "string, int or float", name, type);
+	for (i = 0; i < cf->nattributes; i++)
+		if (strcmp(cf->attributes[i].name, name) == 0)
+			return config_error(ctx, "attribute %s: declared "
+			    "already at line %d", name,
+			    cf->attributes[i].line);
+	if (cf->nattributes == CONFIG_ATTRIBUTES_MAX)
+		return config_error(ctx, "attribute: at most %d",
+		    CONFIG_ATTRIBUTES_MAX);
+	a.name = xstrdup(name);
+	a.type = (enum config_attr_type)t;
+	a.multi = n == 3;
+	a.line = ctx->line;
+	cf->attributes = xreallocarray(cf->attributes, cf->nattributes + 1,
+	    sizeof(*cf->attributes));
+	cf->attributes[cf->nattributes++] = a;
+	return 0;
+}
+
 static int
 config_set_language(struct config_ctx *ctx, const char *v)
 {
@@ -309,6 +375,7 @@ config_set_write_allow(struct config_ctx *ctx, const char *v)
 }
 
 static const struct config_key config_table[] = {
+	{ "attribute",		config_set_attribute,		1 },
 	{ "client_timeout",	config_set_client_timeout,	0 },
 	{ "corpus",		config_set_corpus,		1 },
 	{ "data_dir",		config_set_data_dir,		0 },
@@ -330,7 +397,7 @@ static const struct config_key config_table[] = {
 _Static_assert(CONFIG_NKEYS <= 32, "seen has a bit per key");
 
 const char *const config_keys[] = {
-	"client_timeout", "corpus", "data_dir", "language", "listen",
+	"attribute", "client_timeout", "corpus", "data_dir", "language", "listen",
 	"log_level",
 	"max_connections", "max_message_size", "read_timeout", "sync",
 	"tls_certificate", "tls_client_ca", "tls_key", "workers",
@@ -366,6 +433,9 @@ config_free(struct config *cf)
 	free(cf->tls_client_ca);
 	free(cf->data_dir);
 	free(cf->write_allow);
+	for (i = 0; i < cf->nattributes; i++)
+		free(cf->attributes[i].name);
+	free(cf->attributes);
 	config_init(cf);
 }
 

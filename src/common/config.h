@@ -72,6 +72,25 @@ struct config {
 	size_t			 nwrite_allow;
 	/* The Snowball stemmer of every field (stem.h), NULL: none. */
 	const char		*language;
+	struct config_attribute	*attributes;		/* in file order */
+	size_t			 nattributes;
+};
+
+#define CONFIG_ATTRIBUTES_MAX	64
+#define CONFIG_NAME_MAX		64	/* bytes of an attribute's name */
+
+enum config_attr_type {
+	CONFIG_ATTR_STRING,
+	CONFIG_ATTR_INT,
+	CONFIG_ATTR_FLOAT,
+};
+
+/* "attribute NAME TYPE [multi]": a document key searches can filter on. */
+struct config_attribute {
+	char			*name;
+	enum config_attr_type	 type;
+	int			 multi;
+	int			 line;
 };
 
 void	config_init(struct config *);

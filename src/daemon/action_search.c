@@ -97,7 +97,7 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	len = ctx->value.len - 1;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	q = query_parse(value, len, ctx->snap->lang,
+	q = query_parse(value, len, schema_lang(ctx->snap->schema),
 	    a->exact.type == JSCAN_TRUE, why, sizeof(why));
 	n = search_run(ctx->snap, value, len, q, (size_t)offset,
 	    (size_t)limit, ctx->hits, &total);

@@ -11,6 +11,7 @@
 
 #include "action.h"
 #include "addr.h"
+#include "attrs.h"
 #include "corpus.h"
 #include "engine.h"
 #include "log.h"
@@ -30,6 +31,8 @@ struct write_offs {
 struct write_job {
 	struct deferred		 d;
 	struct store		*store;
+	/* The index's, while the job is being filled in; NULL after. */
+	const struct schema	*schema;
 	struct store_write	 w;
 	struct buf		 strings;	/* every string the write needs */
 	struct write_offs	*offs;
@@ -133,6 +136,12 @@ write_job_doc(struct write_job *j, const struct jscan_value *v, char *why,
 	}
 	if (corpus_parse_line(v->p, v->len, &cd, err, sizeof(err)) != 1) {
 		write_job_why(why, len, err);
+		return -1;
+	}
+	if (attrs_check(j->schema, cd.extra.data, cd.extra.len, err,
+	    sizeof(err)) == -1) {
+		write_job_why(why, len, err);
+		corpus_doc_free(&cd);
 		return -1;
 	}
 	write_job_reserve(j, j->n + 1);
@@ -306,6 +315,7 @@ write_job_new(struct request_ctx *ctx, enum store_op op)
 	j->d.render = write_render;
 	j->d.release = write_release;
 	j->store = ctx->store;
+	j->schema = ctx->snap->schema;
 	j->w.op = op;
 	j->w.done = write_done;
 	j->w.arg = j;
@@ -366,7 +376,8 @@ action_write(struct request_ctx *ctx, const struct request_args *a,
 		write_job_free(j);
 		return;
 	}
-	write_job_fix(j, ctx->snap->lang);
+	write_job_fix(j, schema_lang(j->schema));
+	j->schema = NULL;
 	memset(r, 0, sizeof(*r));
 	r->deferred = &j->d;
 }

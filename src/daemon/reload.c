@@ -6,17 +6,36 @@
 #include "log.h"
 #include "reload.h"
 
+struct schema *
+reload_schema(const struct config *cf)
+{
+	static const enum attr_type types[] = {
+		[CONFIG_ATTR_STRING] = ATTR_STRING,
+		[CONFIG_ATTR_INT] = ATTR_INT,
+		[CONFIG_ATTR_FLOAT] = ATTR_FLOAT,
+	};
+	struct schema *sc = schema_new(cf->language);
+	size_t i;
+
+	for (i = 0; i < cf->nattributes; i++)
+		schema_add(sc, cf->attributes[i].name,
+		    types[cf->attributes[i].type], cf->attributes[i].multi);
+	return sc;
+}
+
 struct index *
 reload_index(const struct config *cf, char *err, size_t errlen)
 {
+	struct schema *sc = reload_schema(cf);
 	struct index *idx;
 	struct index_info info;
 
 	if (cf->ncorpus == 0)
-		idx = import_builtin(cf->language);
+		idx = import_builtin(sc);
 	else
 		idx = import_files((const char *const *)cf->corpus,
-		    cf->ncorpus, cf->language, err, errlen);
+		    cf->ncorpus, sc, err, errlen);
+	schema_free(sc);
 	if (idx == NULL)
 		return NULL;
 	index_info(idx, &info);

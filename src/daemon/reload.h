@@ -15,6 +15,7 @@
 #include "config.h"
 
 struct index;
+struct schema;
 
 /*
  * Called on the main thread when a reload's index is built: index is the
@@ -36,6 +37,8 @@ struct reload {
 	char			 err[1024];
 };
 
+/* The configuration's language and attributes, as the engine has them. */
+struct schema	*reload_schema(const struct config *);
 /* The configured corpus, or the tutorial's when none; logs what it loaded. */
 struct index	*reload_index(const struct config *, char *err, size_t errlen);
 /*

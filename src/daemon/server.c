@@ -382,11 +382,27 @@ server_same_string(const char *a, const char *b)
 	    strcmp(a, b) == 0);
 }
 
+static int
+server_same_attributes(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nattributes != b->nattributes)
+		return 0;
+	for (i = 0; i < a->nattributes; i++)
+		if (strcmp(a->attributes[i].name, b->attributes[i].name) != 0 ||
+		    a->attributes[i].type != b->attributes[i].type ||
+		    a->attributes[i].multi != b->attributes[i].multi)
+			return 0;
+	return 1;
+}
+
 /* write_allow takes effect for new connections; the store needs a restart. */
 static void
 server_apply_writes(struct server *srv, struct config *ncf)
 {
 	struct config *cf = &srv->cf;
+	struct config_attribute *attrs;
 	struct addr_prefix *p;
 	size_t n, i;
 	int same;
@@ -403,12 +419,20 @@ server_apply_writes(struct server *srv, struct config *ncf)
 		    "need a restart");
 	if (srv->store == NULL) {
 		cf->language = ncf->language;
+		attrs = cf->attributes;
+		cf->attributes = ncf->attributes;
+		ncf->attributes = attrs;
+		n = cf->nattributes;
+		cf->nattributes = ncf->nattributes;
+		ncf->nattributes = n;
 		return;
 	}
 	if (cf->language != ncf->language)
 		log_warnx("reload: the language of a data_dir's index cannot "
 		    "change (it stays %s); import the documents again into "
 		    "an empty data_dir", cf->language ? cf->language : "none");
+	if (!server_same_attributes(cf, ncf))
+		log_warnx("reload: attribute changes need a restart");
 	same = cf->ncorpus == ncf->ncorpus;
 	for (i = 0; same && i < cf->ncorpus; i++)
 		same = strcmp(cf->corpus[i], ncf->corpus[i]) == 0;
@@ -561,9 +585,11 @@ server_open_index(struct server *srv)
 	o.write_buffer = srv->cf.write_buffer;
 	o.corpus = (const char *const *)srv->cf.corpus;
 	o.ncorpus = srv->cf.ncorpus;
-	o.lang = srv->cf.language;
+	o.schema = reload_schema(&srv->cf);
 	o.cell = &srv->cell;
-	if ((srv->store = store_open(&o, err, sizeof(err))) == NULL)
+	srv->store = store_open(&o, err, sizeof(err));
+	schema_free(o.schema);
+	if (srv->store == NULL)
 		fatalx_code(SEARCHD_EXIT_DATA, "%s", err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	stats_index_loaded((double)elapsed_us(&t0, &t1) / 1e6);

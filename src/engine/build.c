@@ -7,6 +7,7 @@
 #include <malloc.h>
 #endif
 
+#include "attrs.h"
 #include "build.h"
 #include "buf.h"
 #include "corpus.h"
@@ -139,13 +140,13 @@ build_cache_free(void)
 }
 
 struct build *
-build_new(const char *lang)
+build_new(struct schema *sc)
 {
-	return build_new_sized(0, lang);
+	return build_new_sized(0, sc);
 }
 
 struct build *
-build_new_sized(size_t words, const char *lang)
+build_new_sized(size_t words, struct schema *sc)
 {
 	struct build *b;
 	size_t slots = BUILD_TABLE_MIN;
@@ -157,7 +158,7 @@ build_new_sized(size_t words, const char *lang)
 	clock_gettime(CLOCK_MONOTONIC, &b->start);
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	atomic_init(&b->ix->refs, 1);
-	b->ix->lang = lang;
+	b->ix->schema = schema_retain(sc);
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
 	b->spare = words > 0;
@@ -166,7 +167,7 @@ build_new_sized(size_t words, const char *lang)
 	buf_init(&b->text);
 	buf_init(&b->names);
 	streams_init(&b->streams);
-	words_init(&b->words, lang);
+	words_init(&b->words, schema_lang(sc));
 	return b;
 }
 
@@ -459,7 +460,7 @@ build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 	}
 	b->ix->npostings += n;
 	/* A stemmed word is there twice (WORDS_EXACT), one position. */
-	dl = b->ix->lang != NULL ? bd->nwords / 2 : bd->nwords;
+	dl = index_lang(b->ix) != NULL ? bd->nwords / 2 : bd->nwords;
 	b->dl[doc] = (uint32_t)dl;
 	b->total_dl += dl;
 }
@@ -659,6 +660,16 @@ build_elapsed(const struct timespec *start)
 	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
+/* The documents' attributes were checked as they came in (attrs_check). */
+static void
+build_attrs(struct index *ix)
+{
+	char err[512];
+
+	if (attrs_attach(ix, err, sizeof(err)) == -1)
+		fatalx("a document whose attributes were checked: %s", err);
+}
+
 struct index *
 build_finish(struct build *b)
 {
@@ -678,6 +689,7 @@ build_finish(struct build *b)
 	    1);
 	b->text.data = NULL;
 	index_account(ix);
+	build_attrs(ix);
 	ix->build_seconds = build_elapsed(&b->start);
 	b->ix = NULL;
 	build_free(b);

@@ -18,6 +18,7 @@
 struct build;
 struct corpus_doc;
 struct index;
+struct schema;
 
 /*
  * A document to add.  The strings need not end in a NUL; title is NULL
@@ -39,13 +40,16 @@ struct build_doc {
 	const char		*terms;
 };
 
-/* A builder whose words are stemmed in lang (stem.h; NULL: none). */
-struct build	*build_new(const char *lang);
+/*
+ * A builder of an index with schema sc (NULL: none), whose words are
+ * stemmed in its language and whose documents' attributes it has checked.
+ */
+struct build	*build_new(struct schema *sc);
 /*
  * A builder sized for about this many words, for the many small builds
  * of a live index: its term table is kept, per thread, for the next one.
  */
-struct build	*build_new_sized(size_t words, const char *lang);
+struct build	*build_new_sized(size_t words, struct schema *sc);
 /* Unmaps the term table this thread keeps; due before the thread ends. */
 void		 build_cache_free(void);
 /*

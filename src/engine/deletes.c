@@ -169,7 +169,7 @@ deletes_doc_terms(const struct index *ix, uint32_t doc,
 
 	index_doc(ix, doc, &d);
 	words_reset(&s->words);
-	s->words.lang = ix->lang;
+	s->words.lang = index_lang(ix);
 	words_add(&s->words, d.title, d.title_len, d.text, d.text_len);
 	if (s->words.n > s->cap) {
 		s->cap = s->words.n;

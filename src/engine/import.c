@@ -97,7 +97,7 @@ import_batch(struct build *b, struct import_origin *o,
  * first error in file order stops both, as if one thread did it all.
  */
 struct index *
-import_files(const char *const *paths, size_t npaths, const char *lang,
+import_files(const char *const *paths, size_t npaths, struct schema *sc,
     char *err, size_t errlen)
 {
 	struct import_origin o;
@@ -107,8 +107,8 @@ import_files(const char *const *paths, size_t npaths, const char *lang,
 	int rc = 0;
 
 	memset(&o, 0, sizeof(o));
-	b = build_new(lang);
-	l = load_start(paths, npaths, lang);
+	b = build_new(sc);
+	l = load_start(paths, npaths, sc);
 	while (rc == 0 && (lb = load_next(l)) != NULL) {
 		rc = import_batch(b, &o, paths, lb, err, errlen);
 		load_done(l, lb);
@@ -123,7 +123,7 @@ import_files(const char *const *paths, size_t npaths, const char *lang,
 }
 
 struct index *
-import_builtin(const char *lang)
+import_builtin(struct schema *sc)
 {
 	static const struct {
 		const char	*id;
@@ -140,7 +140,7 @@ import_builtin(const char *lang)
 	size_t i;
 	uint32_t dup;
 
-	b = build_new(lang);
+	b = build_new(sc);
 	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		memset(&cd, 0, sizeof(cd));
 		buf_init(&cd.extra);

@@ -9,15 +9,16 @@
 #include <stddef.h>
 
 struct index;
+struct schema;
 
 /*
- * Loads JSON Lines files, in order, their words stemmed in lang (stem.h;
- * NULL: none).  On failure returns NULL and writes "FILE:LINE: reason"
- * (or "FILE: reason" for an unreadable file) into err.
+ * Loads JSON Lines files, in order, into an index with schema sc (NULL:
+ * none).  On failure returns NULL and writes "FILE:LINE: reason" (or
+ * "FILE: reason" for an unreadable file) into err.
  */
 struct index	*import_files(const char *const *paths, size_t npaths,
-		    const char *lang, char *err, size_t errlen);
+		    struct schema *sc, char *err, size_t errlen);
 /* The tutorial's three documents: "morpheus", "ring" and the dog emoji. */
-struct index	*import_builtin(const char *lang);
+struct index	*import_builtin(struct schema *sc);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "hash.h"
 #include "index.h"
 
@@ -33,13 +34,16 @@ index_free(struct index *ix)
 		free(ix->names);
 		postings_arena_free(&ix->postings);
 	}
+	attrs_free(ix->cols, ix->schema != NULL ? ix->schema->nattrs : 0);
+	schema_free(ix->schema);
 	free(ix);
 }
 
 void
 index_account(struct index *ix)
 {
-	ix->memory = sizeof(*ix) +
+	ix->memory = attrs_memory(ix->cols, ix->schema ? ix->schema->nattrs : 0,
+	    ix->ndocs) + sizeof(*ix) +
 	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->dl)) +
 	    ix->text_len + (ix->ids_mask + 1) * sizeof(*ix->ids) +
 	    (size_t)ix->nterms * sizeof(*ix->terms) + ix->names_len +

@@ -17,6 +17,9 @@
 #include <stdint.h>
 
 #include "postings.h"
+#include "schema.h"
+
+struct attr_col;
 
 /* Okapi BM25 as Lucene, FTS5 and Xapian ship it by default. */
 #define INDEX_BM25_K1		1.2
@@ -82,11 +85,13 @@ struct index {
 	void			*map;		/* NULL: the arrays are heap */
 	size_t			 map_len;
 	/*
-	 * The stemmer its words went through (stem.h; NULL: none), set by
-	 * whoever made it: not in segment files, whose data_dir's MANIFEST
-	 * names it once for all.
+	 * What it was made with (a reference; NULL: the empty schema), set
+	 * by whoever made it: not in segment files, whose data_dir's
+	 * MANIFEST names the language once for all.
 	 */
-	const char		*lang;
+	struct schema		*schema;
+	/* By the schema's attributes; NULL when it has none (attrs.h). */
+	struct attr_col		*cols;
 };
 
 struct index_info {
@@ -157,6 +162,13 @@ index_name_key(const char *s, size_t len)
 	for (i = 0; i < 8; i++)
 		k = k << 8 | (i < len ? (unsigned char)s[i] : 0);
 	return k;
+}
+
+/* The stemmer its words went through (stem.h; NULL: none). */
+static inline const char *
+index_lang(const struct index *ix)
+{
+	return schema_lang(ix->schema);
 }
 
 /* A term's name, not NUL-terminated. */

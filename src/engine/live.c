@@ -16,12 +16,12 @@
 #include "xmalloc.h"
 
 void
-live_init(struct live *l, const char *lang)
+live_init(struct live *l, struct schema *sc)
 {
 	memset(l, 0, sizeof(*l));
-	l->lang = lang;
+	l->schema = schema_retain(sc);
 	deletes_scratch_init(&l->scratch);
-	words_init(&l->words, lang);
+	words_init(&l->words, schema_lang(sc));
 }
 
 void
@@ -36,6 +36,7 @@ live_free(struct live *l)
 	free(l->segs);
 	deletes_scratch_free(&l->scratch);
 	words_free(&l->words);
+	schema_free(l->schema);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -188,7 +189,7 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 			given += docs[i].nwords;
 	}
 	first[n] = l->words.n;
-	b = build_new_sized(l->words.n + given, l->lang);
+	b = build_new_sized(l->words.n + given, l->schema);
 	for (i = 0; i < n; i++) {
 		if (!keep[i])
 			continue;
@@ -280,7 +281,7 @@ live_snapshot(struct live *l)
 		v[i].del = l->segs[i].del;
 		v[i].base = 0;
 	}
-	s = snapshot_new(v, l->nsegs, l->seq, l->lang);
+	s = snapshot_new(v, l->nsegs, l->seq, l->schema);
 	free(v);
 	if (s == NULL)
 		abort();	/* live_add keeps the numbers within 32 bits */

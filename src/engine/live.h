@@ -42,7 +42,7 @@ struct live {
 	uint64_t		 ndocs;		/* live documents */
 	struct deletes_scratch	 scratch;
 	struct words		 words;
-	const char		*lang;		/* of every segment (stem.h) */
+	struct schema		*schema;	/* every segment's; a reference */
 };
 
 /* A merge of adjacent segments, as they were when it began. */
@@ -51,8 +51,8 @@ struct live_merge {
 	size_t			 n;
 };
 
-/* Every segment appended must have been made in lang. */
-void	live_init(struct live *, const char *lang);
+/* Every segment appended must have been made with schema sc. */
+void	live_init(struct live *, struct schema *sc);
 void	live_free(struct live *);
 
 /* Appends a segment (opened or imported); takes the references. */
@@ -63,7 +63,7 @@ void	live_append(struct live *, struct index *, struct deletes *,
  * Adds documents in order as write seq; each replaces the live document
  * with its id, and of several with one id in the batch the last stays.
  * Their words are found here unless given (build_doc.words, found in
- * the live index's language);
+ * the schema's language), their attributes checked already;
  * *replaced (if not NULL) is set to how many live documents they
  * replaced.  -1 with the reason in err when the batch would make more
  * documents than live_room allows (nothing is changed then).

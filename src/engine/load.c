@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "corpus.h"
 #include "load.h"
 #include "xmalloc.h"
@@ -19,6 +20,7 @@
 struct load {
 	const char *const	*paths;
 	size_t			 npaths;
+	const struct schema	*schema;
 
 	/* The producer's alone, or the caller's when there is no thread. */
 	struct corpus_reader	 r;
@@ -79,6 +81,11 @@ load_read(struct load *l, struct corpus_doc *cd)
 		if (rc == 1)
 			rc = corpus_parse_line(line, len, cd, l->reason,
 			    sizeof(l->reason));
+		if (rc == 1 && attrs_check(l->schema, cd->extra.data,
+		    cd->extra.len, l->reason, sizeof(l->reason)) == -1) {
+			corpus_doc_free(cd);
+			rc = -1;
+		}
 		if (rc == -1)
 			return load_fail(l, 1, l->reason);
 		if (rc == 1)
@@ -242,7 +249,7 @@ load_spawn(struct load *l)
 }
 
 struct load *
-load_start(const char *const *paths, size_t npaths, const char *lang)
+load_start(const char *const *paths, size_t npaths, const struct schema *sc)
 {
 	struct load *l;
 	size_t i;
@@ -250,11 +257,12 @@ load_start(const char *const *paths, size_t npaths, const char *lang)
 	l = xcalloc(1, sizeof(*l));
 	l->paths = paths;
 	l->npaths = npaths;
+	l->schema = sc;
 	l->r.fd = -1;
 	buf_init(&l->err);
 	for (i = 0; i < LOAD_BATCHES; i++) {
 		buf_init(&l->batches[i].fields);
-		words_init(&l->batches[i].words, lang);
+		words_init(&l->batches[i].words, schema_lang(sc));
 	}
 	load_spawn(l);
 	return l;

@@ -48,9 +48,9 @@ struct load_batch {
 	const char		*err;		/* "FILE[:LINE]: reason" */
 };
 
-/* Words are stemmed in lang (stem.h; NULL: none). */
+/* Words are stemmed, and attributes checked, as sc says (NULL: none). */
 struct load		*load_start(const char *const *paths, size_t npaths,
-			    const char *lang);
+			    const struct schema *sc);
 /* The next batch; NULL once the last has been taken. */
 struct load_batch	*load_next(struct load *);
 void			 load_done(struct load *, struct load_batch *);

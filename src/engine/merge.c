@@ -4,11 +4,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "attrs.h"
 #include "buf.h"
 #include "deletes.h"
 #include "elapsed.h"
 #include "hash.h"
 #include "index.h"
+#include "log.h"
 #include "merge.h"
 #include "snapshot.h"
 #include "xmalloc.h"
@@ -365,6 +367,7 @@ merge_run(const struct snapshot_seg *segs, size_t n, uint32_t **maps)
 	struct timespec t0, t1;
 	struct merge m;
 	struct index *ix;
+	char err[512];
 	size_t i;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -374,7 +377,7 @@ merge_run(const struct snapshot_seg *segs, size_t n, uint32_t **maps)
 	m.maps = xcalloc(n ? n : 1, sizeof(*m.maps));
 	m.ix = ix = xcalloc(1, sizeof(*ix));
 	atomic_init(&ix->refs, 1);
-	ix->lang = n > 0 ? segs[0].ix->lang : NULL;
+	ix->schema = n > 0 ? schema_retain(segs[0].ix->schema) : NULL;
 	buf_init(&m.text);
 	buf_init(&m.names);
 	buf_init(&m.arena);
@@ -395,6 +398,10 @@ merge_run(const struct snapshot_seg *segs, size_t n, uint32_t **maps)
 	free(m.tskips);
 	buf_free(&m.dstream);
 	buf_free(&m.pstream);
+	/* Its documents were in indexes of its schema already. */
+	if (attrs_attach(ix, err, sizeof(err)) == -1)
+		fatalx("merging documents whose attributes were checked: %s",
+		    err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ix->build_seconds = (double)elapsed_us(&t0, &t1) / 1e6;
 	return ix;

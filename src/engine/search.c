@@ -1,16 +1,21 @@
 /* search.c: see search.h. */
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "deletes.h"
+#include "facets.h"
+#include "filter.h"
 #include "index.h"
 #include "match.h"
 #include "query.h"
 #include "search.h"
 #include "snapshot.h"
+#include "sortk.h"
 #include "topk.h"
+#include "xmalloc.h"
 
 /* Room for the term statistics of a small query without a malloc. */
 #define SEARCH_FIRST_BLOCK	512
@@ -156,14 +161,38 @@ search_terms_init(const struct snapshot *s, const struct query *q,
 	}
 }
 
-/* Runs the full-text part on one segment, leaving out the id's document. */
-static uint64_t
-search_segment(const struct snapshot_seg *seg, const struct query *q,
-    const struct match_terms *mt, uint32_t id_doc, struct topk *tk,
-    double *id_score)
+/* Where matches go: counted, counted by facet, kept by topk or sortk. */
+struct search_sink {
+	const struct snapshot	*s;
+	const struct search_req	*rq;
+	struct topk		 tk;
+	struct sortk		 sk;
+	struct facets		*fc;
+	uint64_t		 n;
+};
+
+static void
+search_take(struct search_sink *k, size_t i, uint32_t local, double score)
 {
+	const struct snapshot_seg *seg = &k->s->segs[i];
+
+	k->n++;
+	if (k->fc != NULL)
+		facets_add(k->fc, i, local);
+	if (k->rq->nsort > 0)
+		sortk_push(&k->sk, seg, local, score);
+	else
+		topk_push(&k->tk, seg->base + local, score);
+}
+
+/* Runs the full-text part on one segment, leaving out the id's document. */
+static void
+search_segment(struct search_sink *k, size_t i, const struct query *q,
+    const struct match_terms *mt, const struct filter_seg *fs,
+    uint32_t id_doc, double *id_score)
+{
+	const struct snapshot_seg *seg = &k->s->segs[i];
 	struct match_run *r;
-	uint64_t n = 0;
 	uint32_t doc;
 
 	r = match_run_new(seg->ix, q, mt);
@@ -175,32 +204,137 @@ search_segment(const struct snapshot_seg *seg, const struct query *q,
 			*id_score = match_run_score(r);
 			continue;
 		}
-		n++;
-		topk_push(tk, seg->base + doc, match_run_score(r));
+		if (fs != NULL && !filter_match(fs, doc))
+			continue;
+		search_take(k, i, doc, match_run_score(r));
 	}
 	match_run_free(r);
-	return n;
 }
 
-static uint64_t
-search_matches(const struct snapshot *s, const struct query *q,
-    uint32_t id_doc, struct topk *tk, double *id_score)
+/* A query without words, with a filter: every document it admits. */
+static void
+search_segment_all(struct search_sink *k, size_t i,
+    const struct filter_seg *fs)
 {
-	struct search_terms st;
+	const struct snapshot_seg *seg = &k->s->segs[i];
+	uint32_t doc;
+
+	for (doc = 0; doc < seg->ix->ndocs; doc++)
+		if (!deletes_has(seg->del, doc) && filter_match(fs, doc))
+			search_take(k, i, doc, 0);
+}
+
+static void
+search_matches(struct search_sink *k, uint32_t id_doc, double *id_score)
+{
+	const struct snapshot *s = k->s;
+	const struct query *q = k->rq->q;
+	struct filter_seg *fs = NULL;
+	struct search_terms st = { NULL, 0 };
 	struct arena a;
 	char first[SEARCH_FIRST_BLOCK];
-	uint64_t n = 0;
+	int words = q != NULL && q->root != NULL;
 	size_t i;
 
-	if (q == NULL || q->root == NULL)
-		return 0;
+	if (!words && k->rq->filter == NULL)
+		return;
 	arena_init(&a, first, sizeof(first));
-	search_terms_init(s, q, &st, &a);
-	for (i = 0; i < s->nsegs; i++)
-		n += search_segment(&s->segs[i], q, &st.seg[i], id_doc, tk,
-		    id_score);
+	if (words)
+		search_terms_init(s, q, &st, &a);
+	for (i = 0; i < s->nsegs; i++) {
+		if (k->rq->filter != NULL)
+			fs = filter_bind(k->rq->filter, s->segs[i].ix);
+		if (words)
+			search_segment(k, i, q, &st.seg[i], fs, id_doc,
+			    id_score);
+		else
+			search_segment_all(k, i, fs);
+		filter_seg_free(fs);
+	}
 	arena_free(&a);
-	return n;
+}
+
+/* The kept hits, after skipping offset, the id's document first. */
+static void
+search_page(struct search_sink *k, struct index_hit *id_hit,
+    struct search_res *res)
+{
+	const struct search_req *rq = k->rq;
+	size_t offset = rq->offset, i, kept;
+
+	res->nhits = 0;
+	if (id_hit->doc != INDEX_NO_DOC) {
+		if (offset == 0 && rq->limit > 0)
+			res->hits[res->nhits++] = *id_hit;
+		else if (offset > 0)
+			offset--;
+	}
+	kept = rq->nsort > 0 ? sortk_sort(&k->sk) : topk_sort(&k->tk);
+	for (i = offset; i < kept && res->nhits < rq->limit; i++) {
+		if (rq->nsort > 0) {
+			res->hits[res->nhits].doc = k->sk.hits[i].doc;
+			res->hits[res->nhits++].score = k->sk.hits[i].score;
+		} else
+			res->hits[res->nhits++] = k->tk.hits[i];
+	}
+}
+
+void
+search_exec(const struct snapshot *s, const struct search_req *rq,
+    struct search_res *res)
+{
+	struct search_sink k;
+	struct index_hit id_hit;
+	const struct snapshot_seg *seg;
+	size_t want, ndocs = (size_t)s->ndocs;
+	uint32_t local;
+
+	memset(&k, 0, sizeof(k));
+	k.s = s;
+	k.rq = rq;
+	id_hit.doc = rq->value != NULL && rq->filter == NULL &&
+	    rq->nsort == 0 ? snapshot_doc_by_id(s, rq->value, rq->value_len) :
+	    INDEX_NO_DOC;
+	id_hit.score = 0;
+	want = (rq->offset > ndocs ? ndocs : rq->offset) +
+	    (rq->limit > ndocs ? ndocs : rq->limit);
+	if (want > ndocs)
+		want = ndocs;
+	if (rq->nsort > 0)
+		sortk_init(&k.sk, s->schema, rq->sort, rq->nsort, want);
+	else
+		topk_init(&k.tk, want);
+	if (rq->nfacets > 0)
+		k.fc = facets_new(s, rq->facets, rq->nfacets);
+	search_matches(&k, id_hit.doc, &id_hit.score);
+	if (id_hit.doc != INDEX_NO_DOC) {
+		k.n++;
+		if (k.fc != NULL) {
+			seg = snapshot_locate(s, id_hit.doc, &local);
+			facets_add(k.fc, (size_t)(seg - s->segs), local);
+		}
+	}
+	res->total = k.n;
+	search_page(&k, &id_hit, res);
+	res->facets = NULL;
+	if (k.fc != NULL) {
+		res->facets = xcalloc(rq->nfacets, sizeof(*res->facets));
+		facets_finish(k.fc, rq->facet_limit, res->facets);
+		facets_free(k.fc);
+	}
+	if (rq->nsort > 0)
+		sortk_free(&k.sk);
+	else
+		topk_free(&k.tk);
+}
+
+void
+search_res_free(struct search_res *res, size_t nfacets)
+{
+	if (res->facets != NULL)
+		facets_result_free(res->facets, nfacets);
+	free(res->facets);
+	res->facets = NULL;
 }
 
 size_t
@@ -208,27 +342,17 @@ search_run(const struct snapshot *s, const char *value, size_t value_len,
     const struct query *q, size_t offset, size_t limit,
     struct index_hit *hits, uint64_t *total)
 {
-	struct topk tk;
-	struct index_hit id_hit;
-	size_t k, i, n = 0, ndocs = (size_t)s->ndocs;
+	struct search_req rq;
+	struct search_res res;
 
-	id_hit.doc = value != NULL ?
-	    snapshot_doc_by_id(s, value, value_len) : INDEX_NO_DOC;
-	id_hit.score = 0;
-	k = offset > ndocs ? ndocs : offset;
-	k += limit > ndocs ? ndocs : limit;
-	topk_init(&tk, k < ndocs ? k : ndocs);
-	*total = search_matches(s, q, id_hit.doc, &tk, &id_hit.score);
-	topk_sort(&tk);
-	if (id_hit.doc != INDEX_NO_DOC) {
-		(*total)++;
-		if (offset == 0 && limit > 0)
-			hits[n++] = id_hit;
-		else if (offset > 0)
-			offset--;
-	}
-	for (i = offset; i < tk.n && n < limit; i++)
-		hits[n++] = tk.hits[i];
-	topk_free(&tk);
-	return n;
+	memset(&rq, 0, sizeof(rq));
+	rq.value = value;
+	rq.value_len = value_len;
+	rq.q = q;
+	rq.offset = offset;
+	rq.limit = limit;
+	res.hits = hits;
+	search_exec(s, &rq, &res);
+	*total = res.total;
+	return res.nhits;
 }

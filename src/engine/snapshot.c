@@ -11,7 +11,7 @@
 
 struct snapshot *
 snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq,
-    const char *lang)
+    struct schema *sc)
 {
 	struct snapshot *s;
 	uint64_t base = 0;
@@ -24,7 +24,7 @@ snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq,
 	s = xcalloc(1, sizeof(*s));
 	atomic_init(&s->refs, 1);
 	s->seq = seq;
-	s->lang = lang;
+	s->schema = schema_retain(sc);
 	s->nsegs = n;
 	s->segs = xreallocarray(NULL, n ? n : 1, sizeof(*s->segs));
 	for (base = 0, i = 0; i < n; i++) {
@@ -49,7 +49,7 @@ snapshot_of(struct index *ix)
 {
 	struct snapshot_seg seg = { ix, NULL, 0 };
 
-	return snapshot_new(&seg, 1, 0, ix->lang);
+	return snapshot_new(&seg, 1, 0, ix->schema);
 }
 
 struct snapshot *
@@ -72,6 +72,7 @@ snapshot_release(struct snapshot *s)
 		deletes_free(s->segs[i].del);
 	}
 	free(s->segs);
+	schema_free(s->schema);
 	free(s);
 }
 

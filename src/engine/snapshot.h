@@ -37,7 +37,7 @@ struct snapshot {
 	uint64_t		 ndocs;		/* live documents */
 	uint64_t		 total_dl;	/* their words */
 	uint32_t		 nall;		/* document numbers used */
-	const char		*lang;		/* its segments' (stem.h) */
+	struct schema		*schema;	/* its segments'; a reference */
 };
 
 /*
@@ -55,7 +55,7 @@ struct snapshot_cell {
  * when their documents would not fit 32-bit numbers.
  */
 struct snapshot	*snapshot_new(const struct snapshot_seg *, size_t,
-		    uint64_t seq, const char *lang);
+		    uint64_t seq, struct schema *sc);
 /* One index with nothing deleted: the in-memory index of old. */
 struct snapshot	*snapshot_of(struct index *);
 struct snapshot	*snapshot_retain(struct snapshot *);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attrs.h"
 #include "delfile.h"
 #include "engine.h"
 #include "fsio.h"
@@ -81,7 +82,12 @@ maintain_segment(struct store *s, struct store_job *j, char *name,
 	if ((mapped = segfile_open(s->dir, name, SEGFILE_FULL, j->err,
 	    sizeof(j->err))) == NULL)
 		return -1;
-	mapped->lang = j->out->lang;
+	/* The columns are the same: the documents are. */
+	mapped->schema = schema_retain(j->out->schema);
+	mapped->cols = j->out->cols;
+	j->out->cols = NULL;
+	mapped->memory += attrs_memory(mapped->cols, mapped->schema ?
+	    mapped->schema->nattrs : 0, mapped->ndocs);
 	index_free(j->out);
 	j->out = mapped;
 	return 0;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attrs.h"
 #include "delfile.h"
 #include "engine.h"
 #include "fsio.h"
@@ -36,8 +37,8 @@ recover_init(struct store *s, const struct store_options *o,
 	char name[64], why[1024];
 
 	if (o->ncorpus == 0)
-		ix = import_builtin(o->lang);
-	else if ((ix = import_files(o->corpus, o->ncorpus, o->lang, why,
+		ix = import_builtin(o->schema);
+	else if ((ix = import_files(o->corpus, o->ncorpus, o->schema, why,
 	    sizeof(why))) == NULL) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
@@ -52,7 +53,7 @@ recover_init(struct store *s, const struct store_options *o,
 	    "the corpus files", name);
 	index_free(ix);
 	manifest_init(m);
-	m->lang = o->lang;
+	m->lang = schema_lang(o->schema);
 	m->checkpoint = 0;
 	/* Log 2 is made when the store opens: no log is lost until then. */
 	m->log = 2;
@@ -67,12 +68,30 @@ recover_init(struct store *s, const struct store_options *o,
 /* The segment files to open, shared by the threads opening them. */
 struct recover_files {
 	const char		*dir;
+	struct schema		*schema;
 	const struct manifest	*m;
 	enum segfile_check	 how;
 	atomic_size_t		 next;
 	struct index		**ix;		/* by manifest order */
 	char			(*err)[1024];
 };
+
+/* A segment's attribute columns, made from its documents as it opens. */
+static void
+recover_attrs(struct recover_files *f, size_t i, const char *name)
+{
+	char why[512];
+
+	f->ix[i]->schema = schema_retain(f->schema);
+	if (attrs_attach(f->ix[i], why, sizeof(why)) == 0)
+		return;
+	snprintf(f->err[i], sizeof(f->err[i]), "%s/%s: %s, which the "
+	    "attributes in the configuration do not allow: correct the "
+	    "schema, or import the documents again into an empty data_dir",
+	    f->dir, name, why);
+	index_free(f->ix[i]);
+	f->ix[i] = NULL;
+}
 
 static void *
 recover_files_main(void *arg)
@@ -85,6 +104,8 @@ recover_files_main(void *arg)
 		manifest_seg_name(name, sizeof(name), f->m->segs[i].file);
 		f->ix[i] = segfile_open(f->dir, name, f->how, f->err[i],
 		    sizeof(f->err[i]));
+		if (f->ix[i] != NULL)
+			recover_attrs(f, i, name);
 	}
 	return NULL;
 }
@@ -95,7 +116,7 @@ recover_files_main(void *arg)
  * NULL with the first failure's reason.
  */
 static struct index **
-recover_files(const char *dir, const struct manifest *m,
+recover_files(const char *dir, struct schema *sc, const struct manifest *m,
     enum segfile_check how, char *err, size_t errlen)
 {
 	struct recover_files f;
@@ -105,6 +126,7 @@ recover_files(const char *dir, const struct manifest *m,
 
 	memset(&f, 0, sizeof(f));
 	f.dir = dir;
+	f.schema = sc;
 	f.m = m;
 	f.how = how;
 	atomic_init(&f.next, 0);
@@ -145,13 +167,13 @@ recover_segments(struct store *s, const struct manifest *m,
 	char name[64];
 	size_t i;
 
-	if ((files = recover_files(s->dir, m, how, err, errlen)) == NULL)
+	if ((files = recover_files(s->dir, s->live.schema, m, how, err,
+	    errlen)) == NULL)
 		return -1;
 	s->saved = xcalloc(m->nsegs + 1, sizeof(*s->saved));
 	for (i = 0; i < m->nsegs; i++) {
 		ix = files[i];
 		files[i] = NULL;
-		ix->lang = m->lang;
 		del = NULL;
 		if (m->segs[i].delgen != 0) {
 			manifest_del_name(name, sizeof(name), m->segs[i].file,
@@ -384,12 +406,12 @@ recover_open(struct store *s, const struct store_options *o, char *err,
 		}
 		if (recover_init(s, o, &m, err, errlen) == -1)
 			return -1;
-	} else if (m.lang != o->lang) {
+	} else if (m.lang != schema_lang(o->schema)) {
 		snprintf(err, errlen, "%s: its index is stemmed in %s, but the "
 		    "configuration says language %s: a language applies from "
 		    "an empty data_dir, into which the documents are imported "
 		    "again", s->dir, m.lang ? m.lang : "none",
-		    o->lang ? o->lang : "none");
+		    schema_lang(o->schema) ? schema_lang(o->schema) : "none");
 		manifest_free(&m);
 		return -1;
 	}

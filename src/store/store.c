@@ -95,7 +95,7 @@ store_open(const struct store_options *o, char *err, size_t errlen)
 	    STORE_WRITE_BUFFER;
 	s->cell = o->cell;
 	s->lock_fd = s->log_fd = s->sync_fd = -1;
-	live_init(&s->live, o->lang);
+	live_init(&s->live, o->schema);
 	buf_init(&s->rec);
 	manifest_init(&s->current);
 	pthread_mutex_init(&s->lock, NULL);

@@ -48,8 +48,11 @@ struct store_options {
 	size_t			 write_buffer;
 	const char *const	*corpus;	/* imported into an empty dir */
 	size_t			 ncorpus;
-	/* Its words' stemmer (stem.h; NULL: none): the MANIFEST's. */
-	const char		*lang;
+	/*
+	 * Its language (which must be the MANIFEST's) and attributes; the
+	 * store takes a reference.
+	 */
+	struct schema		*schema;
 	struct snapshot_cell	*cell;		/* where snapshots go */
 };
 
