@@ -182,6 +182,71 @@ class LiveTest(unittest.TestCase):
         self.assertEqual((rc, out), (0, b""))
 
 
+class AttributesTest(unittest.TestCase):
+    """--filter, --sort, --facets, --facet-limit and --exact."""
+
+    DOCS = [
+        {"id": "1", "text": "running shoes", "lang": "en", "year": 2021,
+         "tags": ["sport", "shoes"]},
+        {"id": "2", "text": "le chat court", "lang": "fr", "year": 2019,
+         "tags": ["animal"]},
+        {"id": "3", "text": "runs far", "lang": "en", "year": 2023,
+         "tags": ["sport"]},
+        {"id": "4", "text": "un chien court", "lang": "fr", "year": 2022,
+         "tags": ["animal", "draft"]},
+    ]
+
+    @classmethod
+    def setUpClass(cls):
+        text = "".join(json.dumps(d) + "\n" for d in cls.DOCS)
+        cls.d = harness.Searchd(
+            config="corpus @TMP@/c.jsonl\ndata_dir none\nlanguage english\n"
+            "attribute lang string\nattribute year int\n"
+            "attribute tags string multi\n", files={"c.jsonl": text})
+        cls.addr = ["-H", cls.d.host, "-p", str(cls.d.port)]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.close()
+
+    def ctl(self, *args):
+        return run_ctl(self.addr + list(args))
+
+    def test_filter_sort_facets(self):
+        rc, out, err = self.ctl("--json", "--filter", "year >= 2020",
+                                "--sort", "year:desc", "--facets",
+                                "lang, tags", "--facet-limit", "2",
+                                "search", "")
+        self.assertEqual((rc, err), (0, ""))
+        body = json.loads(out)
+        self.assertEqual([h["id"] for h in body["hits"]], ["3", "4", "1"])
+        self.assertEqual(body["facets"]["tags"], {
+            "distinct": 4, "values": [{"value": "sport", "count": 2},
+                                      {"value": "animal", "count": 1}]})
+        rc, out, err = self.ctl("--filter", "lang = fr", "--facets", "tags",
+                                "search", "court")
+        self.assertEqual(rc, 0)
+        self.assertEqual(lines(out)[-6:], [
+            "2 of 2 hits, %s us" % lines(out)[-6].split()[-2], "",
+            "tags      count", "  animal  2", "  draft   1",
+            "  (2 values)"])
+
+    def test_exact(self):
+        rc, out, _ = self.ctl("--json", "search", "running")
+        self.assertEqual(json.loads(out)["total"], 2)
+        rc, out, _ = self.ctl("--json", "--exact", "search", "running")
+        self.assertEqual(json.loads(out)["total"], 1)
+
+    def test_errors(self):
+        rc, _, err = self.ctl("--filter", "yaer = 1", "search", "x")
+        self.assertEqual(rc, 1)
+        self.assertIn('bad_filter: filter: at 1: unknown attribute "yaer"',
+                      err)
+        rc, _, err = self.ctl("--facet-limit", "1001", "search", "x")
+        self.assertEqual(rc, 2)
+        self.assertIn("--facet-limit", err)
+
+
 class AddressTest(unittest.TestCase):
 
     def test_unix_socket(self):

@@ -52,6 +52,11 @@ struct searchctl_opts {
 	long long	 limit;		/* -1: not sent */
 	long long	 offset;
 	const char	*ret;		/* --return, comma-separated; NULL */
+	const char	*filter;	/* --filter; NULL */
+	const char	*sort;		/* --sort, comma-separated; NULL */
+	const char	*facets;	/* --facets, comma-separated; NULL */
+	long long	 facet_limit;	/* -1: not sent */
+	int		 exact;
 	struct client_tls_opts tls;
 	/* Built from tls once the address is known; NULL: plaintext. */
 	struct client_tls *tls_ctx;
@@ -63,6 +68,11 @@ enum {
 	SEARCHCTL_OPT_LIMIT,
 	SEARCHCTL_OPT_OFFSET,
 	SEARCHCTL_OPT_RETURN,
+	SEARCHCTL_OPT_FILTER,
+	SEARCHCTL_OPT_SORT,
+	SEARCHCTL_OPT_FACETS,
+	SEARCHCTL_OPT_FACET_LIMIT,
+	SEARCHCTL_OPT_EXACT,
 	SEARCHCTL_OPT_CONFIG,
 	SEARCHCTL_OPT_RECONNECT,
 	SEARCHCTL_OPT_TLS,
@@ -85,6 +95,10 @@ enum {
 static const char searchctl_optstring[] = "+:c:H:hp:U:V";
 static const struct option searchctl_longopts[] = {
 	{ "config",	required_argument,	NULL,	'c' },
+	{ "exact",	no_argument,		NULL,	SEARCHCTL_OPT_EXACT },
+	{ "facet-limit", required_argument,	NULL,	SEARCHCTL_OPT_FACET_LIMIT },
+	{ "facets",	required_argument,	NULL,	SEARCHCTL_OPT_FACETS },
+	{ "filter",	required_argument,	NULL,	SEARCHCTL_OPT_FILTER },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "host",	required_argument,	NULL,	'H' },
 	{ "json",	no_argument,		NULL,	SEARCHCTL_OPT_JSON },
@@ -92,6 +106,7 @@ static const struct option searchctl_longopts[] = {
 	{ "offset",	required_argument,	NULL,	SEARCHCTL_OPT_OFFSET },
 	{ "port",	required_argument,	NULL,	'p' },
 	{ "return",	required_argument,	NULL,	SEARCHCTL_OPT_RETURN },
+	{ "sort",	required_argument,	NULL,	SEARCHCTL_OPT_SORT },
 	{ "timeout",	required_argument,	NULL,	SEARCHCTL_OPT_TIMEOUT },
 	{ "unix",	required_argument,	NULL,	'U' },
 	{ "version",	no_argument,		NULL,	'V' },
@@ -175,6 +190,16 @@ static const char searchctl_usage_text[] =
 "                     (title, snippet, text, the documents' other keys, or\n"
 "                     * for all); id and score always.  Default: all but\n"
 "                     text\n"
+"      --filter EXPR  search: only documents whose attributes pass EXPR,\n"
+"                     e.g. 'lang = fr AND year >= 2020'; with no words,\n"
+"                     every such document\n"
+"      --sort KEYS    search: order by attributes, comma-separated, each\n"
+"                     NAME, NAME:asc or NAME:desc (_score for the score)\n"
+"      --facets ATTRS search: count the matches by the values of these\n"
+"                     attributes, comma-separated, shown as tables\n"
+"      --facet-limit N\n"
+"                     search: at most N values per facet (default 10)\n"
+"      --exact        search: match every word as written, not stemmed\n"
 "  -h, --help         print this help\n"
 "  -V, --version      print the version\n"
 "\n"
@@ -400,6 +425,23 @@ searchctl_option(struct searchctl_opts *o, int opt, char **argv)
 		break;
 	case SEARCHCTL_OPT_RETURN:
 		o->ret = optarg;
+		break;
+	case SEARCHCTL_OPT_FILTER:
+		o->filter = optarg;
+		break;
+	case SEARCHCTL_OPT_SORT:
+		o->sort = optarg;
+		break;
+	case SEARCHCTL_OPT_FACETS:
+		o->facets = optarg;
+		break;
+	case SEARCHCTL_OPT_EXACT:
+		o->exact = 1;
+		break;
+	case SEARCHCTL_OPT_FACET_LIMIT:
+		if (searchctl_number(optarg, "--facet-limit", 0, 1000, &n) != 0)
+			return CLIENT_EXIT_USAGE;
+		o->facet_limit = (long long)n;
 		break;
 	default:
 		return searchctl_bad_option(argv, opt);
@@ -709,6 +751,56 @@ searchctl_show_hit(json_object *hit, long long rank)
 	buf_free(&b);
 }
 
+/* One facet's values as a table: the values, then their counts. */
+static void
+searchctl_show_facet(const char *name, json_object *facet)
+{
+	json_object *values, *v, *value;
+	struct buf b;
+	size_t i, n, len, w = strlen(name);
+	const char *s;
+
+	if (!json_object_object_get_ex(facet, "values", &values) ||
+	    !json_object_is_type(values, json_type_array))
+		return;
+	n = json_object_array_length(values);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(values, i);
+		if (json_object_object_get_ex(v, "value", &value) &&
+		    (s = json_object_get_string(value)) != NULL &&
+		    strlen(s) > w)
+			w = strlen(s) > 40 ? 40 : strlen(s);
+	}
+	buf_init(&b);
+	buf_addf(&b, "\n%-*s  count\n", (int)w + 2, name);
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(values, i);
+		s = json_object_object_get_ex(v, "value", &value) ?
+		    json_object_get_string(value) : "";
+		len = strlen(s);
+		buf_add(&b, "  ", 2);
+		searchctl_escape(&b, s, len, 0);
+		buf_addf(&b, "%*s  %" PRId64 "\n", (int)(w > len ? w - len : 0),
+		    "", searchctl_int(v, "count", 0));
+	}
+	buf_addf(&b, "  (%" PRId64 " values)\n", searchctl_int(facet,
+	    "distinct", (int64_t)n));
+	fwrite(b.data, 1, b.len, stdout);
+	buf_free(&b);
+}
+
+static void
+searchctl_show_facets(json_object *obj)
+{
+	json_object *facets;
+
+	if (!json_object_object_get_ex(obj, "facets", &facets) ||
+	    !json_object_is_type(facets, json_type_object))
+		return;
+	json_object_object_foreach(facets, name, facet)
+		searchctl_show_facet(name, facet);
+}
+
 static void
 searchctl_show_search(const struct searchctl_opts *o, json_object *obj,
     const char *result, size_t len)
@@ -729,6 +821,7 @@ searchctl_show_search(const struct searchctl_opts *o, json_object *obj,
 	printf("%zu of %" PRId64 " hits, %" PRId64 " us\n", n,
 	    searchctl_int(obj, "total", (int64_t)n),
 	    searchctl_int(obj, "took_us", 0));
+	searchctl_show_facets(obj);
 }
 
 /* "deleted 2 (write 17)" or "backup of write 17 in DIR: ...". */
@@ -929,6 +1022,22 @@ searchctl_search_content(struct buf *b, const struct searchctl_opts *o,
 	}
 	if (o->ret != NULL)
 		searchctl_list_member(b, "return", o->ret);
+	if (o->filter != NULL) {
+		buf_add(b, ", ", 2);
+		buf_json_key(b, "filter");
+		buf_json_string(b, o->filter, strlen(o->filter));
+	}
+	if (o->sort != NULL)
+		searchctl_list_member(b, "sort", o->sort);
+	if (o->facets != NULL)
+		searchctl_list_member(b, "facets", o->facets);
+	if (o->facet_limit >= 0) {
+		buf_add(b, ", ", 2);
+		buf_json_key(b, "facet_limit");
+		buf_json_int(b, o->facet_limit);
+	}
+	if (o->exact)
+		buf_add(b, ", \"exact\": true", 15);
 	buf_add(b, "}", 1);
 }
 
@@ -1414,7 +1523,7 @@ main(int argc, char **argv)
 	log_init("searchctl", LOG_LEVEL_WARNING);
 	memset(&o, 0, sizeof(o));
 	o.timeout = SEARCHCTL_TIMEOUT;
-	o.limit = o.offset = -1;
+	o.limit = o.offset = o.facet_limit = -1;
 
 	if ((rc = searchctl_options(&o, argc, argv, &next)) != SEARCHCTL_GO_ON)
 		return searchctl_flush(rc);

@@ -1,6 +1,6 @@
 /*
  * action_search.c: the "search" action: reads value, limit, offset,
- * exact and return, runs the query on the worker's index and renders the hits as the
+ * exact, return, filter, sort and facets, runs the query on the worker's index and renders the hits as the
  * reply.
  */
 #include <stdint.h>
@@ -11,6 +11,7 @@
 #include "elapsed.h"
 #include "engine.h"
 #include "hits.h"
+#include "search_opts.h"
 #include "request.h"
 
 /* An optional integer member in [0, max]; -1 (error answered) if bad. */
@@ -28,6 +29,25 @@ search_int(struct request_ctx *ctx, const struct jscan_value *v,
 	}
 	*out = v->i;
 	return 0;
+}
+
+static void
+search_req_fill(struct search_req *rq, const char *value, size_t len,
+    const struct query *q, const struct search_opts *o, size_t offset,
+    size_t limit)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->value = value;
+	rq->value_len = len;
+	rq->q = q;
+	rq->filter = o->filter;
+	rq->sort = o->sort;
+	rq->nsort = o->nsort;
+	rq->facets = o->facets;
+	rq->nfacets = o->nfacets;
+	rq->facet_limit = (size_t)o->facet_limit;
+	rq->offset = offset;
+	rq->limit = limit;
 }
 
 /* Writes "result"; returns the length of the escaped text it wrote. */
@@ -61,14 +81,16 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
     struct reply *r)
 {
 	struct hits_return ret;
+	struct search_opts o;
+	struct search_req rq;
+	struct search_res res;
 	struct query *q;
 	struct timespec t0, t1;
 	struct buf *b = &ctx->content;
 	const char *value;
 	char why[256];
 	int64_t limit, offset;
-	uint64_t total;
-	size_t len, n, i, text_off, text_len;
+	size_t len, i, text_off, text_len;
 
 	if (a->value.type != JSCAN_STRING) {
 		request_error(ctx, "bad_request",
@@ -90,30 +112,35 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 		    "false", r);
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (search_opts_parse(ctx, a, &o, r) == -1)
+		return;
 	buf_reset(&ctx->value);
 	jscan_unescape(&a->value, &ctx->value);
 	buf_addc(&ctx->value, '\0');
 	value = ctx->value.data;
 	len = ctx->value.len - 1;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	q = query_parse(value, len, schema_lang(ctx->snap->schema),
 	    a->exact.type == JSCAN_TRUE, why, sizeof(why));
-	n = search_run(ctx->snap, value, len, q, (size_t)offset,
-	    (size_t)limit, ctx->hits, &total);
-	if (q == NULL && total == 0) {
+	search_req_fill(&rq, value, len, q, &o, (size_t)offset, (size_t)limit);
+	res.hits = ctx->hits;
+	search_exec(ctx->snap, &rq, &res);
+	if (q == NULL && res.total == 0) {
 		request_errorf(ctx, r, "bad_query", "%s", why);
+		search_res_free(&res, o.nfacets);
+		search_opts_free(&o);
 		return;
 	}
 
 	buf_reset(b);
 	buf_add(b, "{", 1);
 	text_off = b->len + sizeof("\"result\": ") - 1;
-	text_len = search_result(ctx, value, len, n, total);
+	text_len = search_result(ctx, value, len, res.nhits, res.total);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "hits");
 	buf_add(b, "[", 1);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < res.nhits; i++) {
 		if (i > 0)
 			buf_add(b, ", ", 2);
 		hits_write(ctx, &ret, q, &ctx->hits[i], text_off,
@@ -121,13 +148,15 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	}
 	buf_add(b, "], ", 3);
 	buf_json_key(b, "total");
-	buf_json_uint(b, total);
+	buf_json_uint(b, res.total);
+	search_opts_write_facets(b, ctx->snap->schema, &o, res.facets);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "took_us");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	buf_json_uint(b, elapsed_us(&t0, &t1));
 	buf_add(b, "}", 1);
-	if (q != NULL)
-		query_free(q);
+	query_free(q);
+	search_res_free(&res, o.nfacets);
+	search_opts_free(&o);
 	request_json_reply(ctx, r);
 }

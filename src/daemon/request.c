@@ -127,7 +127,8 @@ static void
 request_args_init(struct request_args *a)
 {
 	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
-	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret, &a->exact };
+	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret, &a->exact, &a->filter, &a->sort,
+	    &a->facets, &a->facet_limit };
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -165,6 +166,14 @@ request_member(void *arg, const struct jscan_value *key,
 		a->ret = *v;
 	else if (jscan_string_eq(key, "exact"))
 		a->exact = *v;
+	else if (jscan_string_eq(key, "filter"))
+		a->filter = *v;
+	else if (jscan_string_eq(key, "sort"))
+		a->sort = *v;
+	else if (jscan_string_eq(key, "facets"))
+		a->facets = *v;
+	else if (jscan_string_eq(key, "facet_limit"))
+		a->facet_limit = *v;
 	return 0;
 }
 

@@ -60,6 +60,10 @@ struct request_args {
 	struct jscan_value	dir;
 	struct jscan_value	ret;		/* "return" */
 	struct jscan_value	exact;
+	struct jscan_value	filter;
+	struct jscan_value	sort;
+	struct jscan_value	facets;
+	struct jscan_value	facet_limit;
 };
 
 /*

@@ -8,7 +8,9 @@
  *
  * Its files depend on each other bottom-up, never the other way:
  *   hash.h, tokenize, postings      the leaves
+ *   schema                          what an index makes of a document
  *   index                           a built index, read-only accessors
+ *   attrs                           its attribute columns
  *   words, streams, corpus          a document's words, postings being
  *                                   written, corpus lines
  *   deletes, snapshot               a segment's deleted documents; the
@@ -18,20 +20,27 @@
  *                                   merging segments into one
  *   live                            the segments of an index that takes
  *                                   writes, and the writes
- *   query, match, topk, search,     parsing and running a query, keeping
- *   snippet                         the best hits, cutting their snippets
+ *   query, filter, match, topk,     parsing and running a query and a
+ *   sortk, facets, search, snippet  filter, keeping the best hits or the
+ *                                   first in a sort order, counting
+ *                                   facets, cutting snippets
  */
 #ifndef SEARCHD_ENGINE_H
 #define SEARCHD_ENGINE_H
 
+#include "attrs.h"
 #include "deletes.h"
+#include "facets.h"
+#include "filter.h"
 #include "import.h"
 #include "index.h"
 #include "live.h"
 #include "merge.h"
 #include "query.h"
 #include "search.h"
+#include "schema.h"
 #include "snapshot.h"
 #include "snippet.h"
+#include "sortk.h"
 
 #endif

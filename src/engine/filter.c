@@ -122,10 +122,17 @@ filter_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* strchr, but never true of the NUL that ends set. */
+static int
+filter_one_of(char c, const char *set)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
 static int
 filter_bare(char c)
 {
-	return !filter_space(c) && strchr("()[],=!<>\"'", c) == NULL;
+	return !filter_space(c) && !filter_one_of(c, "()[],=!<>\"'");
 }
 
 static int
@@ -141,7 +148,7 @@ filter_quoted(struct filter_parser *p)
 			return 0;
 		}
 		if (p->s[p->off] == '\\' && p->off + 1 < p->len &&
-		    strchr("\"'\\", p->s[p->off + 1]) != NULL)
+		    filter_one_of(p->s[p->off + 1], "\"'\\"))
 			p->off++;
 		buf_addc(&p->text, p->s[p->off++]);
 	}
@@ -166,7 +173,7 @@ filter_next(struct filter_parser *p)
 		return 0;
 	}
 	ch = p->s[p->off];
-	if ((c = strchr(punct, ch)) != NULL) {
+	if (ch != '\0' && (c = strchr(punct, ch)) != NULL) {
 		p->tok = kinds[c - punct];
 		p->off++;
 		return 0;
@@ -175,7 +182,7 @@ filter_next(struct filter_parser *p)
 		p->tok = TOK_STRING;
 		return filter_quoted(p);
 	}
-	if (strchr("=!<>", ch) != NULL) {
+	if (filter_one_of(ch, "=!<>")) {
 		p->tok = TOK_OP;
 		p->negate = 0;
 		p->off++;
@@ -439,10 +446,16 @@ filter_parse(const char *s, size_t len, const struct schema *sc, char *err,
 {
 	struct filter_parser p;
 	struct filter *f;
+	const char *nul;
 	int rc;
 
 	if (len > FILTER_LEN_MAX) {
 		snprintf(err, errlen, "longer than %d bytes", FILTER_LEN_MAX);
+		return NULL;
+	}
+	/* A number's or a name's text ends at the first NUL in C. */
+	if ((nul = memchr(s, '\0', len)) != NULL) {
+		snprintf(err, errlen, "at %zu: a NUL byte", (size_t)(nul - s) + 1);
 		return NULL;
 	}
 	f = xcalloc(1, sizeof(*f));
