@@ -325,6 +325,26 @@ class Filters(unittest.TestCase, Checks):
             self.assertEqual(body["error"], {"code": "bad_request",
                                              "message": message}, extra)
 
+    def test_attribute_memory_in_stats(self):
+        """4 bytes a document and attribute, 8 a number, 4 a string value,
+        the distinct strings once, and each one's list of documents."""
+        st = self.d.stats()
+        n = len(self.docs)
+        want = 0
+        for attr in TYPES:
+            vals = [v for d in self.docs for v in values(d, attr)]
+            want += (n + 1) * 4
+            if TYPES[attr] == "string":
+                distinct = set(vals)
+                pairs = sum(len(set(values(d, attr))) for d in self.docs)
+                want += len(vals) * 4 + (len(distinct) + 1) * 8 + sum(
+                    len(v.encode()) for v in distinct)
+                want += (len(distinct) + 1) * 4 + pairs * 4
+            else:
+                want += len(vals) * 8
+        self.assertEqual(st["attribute_memory"], want)
+        self.assertGreater(st["index_memory"], want)
+
     def test_empty_query_without_filter_matches_nothing(self):
         body = search(self.sock, "", facets=["lang"])
         self.assertEqual(body["total"], 0)

@@ -116,6 +116,7 @@ stats_write_index(struct buf *out, const struct snapshot *snap)
 	stats_member(out, "terms", info.nterms);
 	stats_member(out, "postings", info.npostings);
 	stats_member(out, "index_memory", info.memory);
+	stats_member(out, "attribute_memory", info.attr_memory);
 	buf_add(out, ", ", 2);
 	buf_json_key(out, "index_build_seconds");
 	pthread_mutex_lock(&stats_reload_lock);

@@ -231,9 +231,14 @@ attrs_make_push(struct attrs_make *m, const struct attr_def *a,
 	if (a->type == ATTR_STRING) {
 		m->s_off[m->col.nvals] = m->strs.len;
 		m->s_len[m->col.nvals] = (uint32_t)x->s_len;
-		buf_add(&m->strs, d->strs.data + x->s_off, x->s_len);
-	} else if (a->type == ATTR_INT)
+		buf_add(&m->strs, buf_bytes(&d->strs, x->s_off), x->s_len);
+	} else if (a->type == ATTR_INT) {
 		m->col.vals.i[m->col.nvals] = x->i;
+		if (m->col.nvals == 0 || x->i < m->col.min)
+			m->col.min = x->i;
+		if (m->col.nvals == 0 || x->i > m->col.max)
+			m->col.max = x->i;
+	}
 	else
 		m->col.vals.f[m->col.nvals] = x->f;
 	m->col.nvals++;
@@ -248,8 +253,8 @@ attrs_cmp(const void *pa, const void *pb, void *arg)
 	size_t la = m->s_len[a], lb = m->s_len[b];
 	int r;
 
-	r = memcmp(m->strs.data + m->s_off[a], m->strs.data + m->s_off[b],
-	    la < lb ? la : lb);
+	r = memcmp(buf_bytes(&m->strs, m->s_off[a]),
+	    buf_bytes(&m->strs, m->s_off[b]), la < lb ? la : lb);
 	if (r == 0)
 		r = (la > lb) - (la < lb);
 	return r;
@@ -274,7 +279,7 @@ attrs_make_strings(struct attrs_make *m)
 	for (i = 0; i < c->nvals; i++) {
 		if (i == 0 || attrs_cmp(&order[i - 1], &order[i], m) != 0) {
 			c->str_offs[n++] = str.len;
-			buf_add(&str, m->strs.data + m->s_off[order[i]],
+			buf_add(&str, buf_bytes(&m->strs, m->s_off[order[i]]),
 			    m->s_len[order[i]]);
 		}
 		c->vals.ord[order[i]] = n - 1;
@@ -286,6 +291,43 @@ attrs_make_strings(struct attrs_make *m)
 	free(m->s_off);
 	free(m->s_len);
 	buf_free(&m->strs);
+}
+
+/* Each string's documents, a document once however often it has it. */
+static void
+attrs_make_lists(struct attr_col *c, uint32_t ndocs)
+{
+	uint32_t *last, d, j, o, n = 0;
+
+	c->ord_offs = xcalloc((size_t)c->nstr + 1, sizeof(*c->ord_offs));
+	last = xreallocarray(NULL, (size_t)c->nstr + 1, sizeof(*last));
+	memset(last, 0xff, ((size_t)c->nstr + 1) * sizeof(*last));
+	for (d = 0; d < ndocs; d++)
+		for (j = c->offs[d]; j < c->offs[d + 1]; j++) {
+			o = c->vals.ord[j];
+			if (last[o] != d) {
+				last[o] = d;
+				c->ord_offs[o + 1]++;
+				n++;
+			}
+		}
+	for (o = 0; o < c->nstr; o++)
+		c->ord_offs[o + 1] += c->ord_offs[o];
+	c->ord_docs = xreallocarray(NULL, n ? n : 1, sizeof(*c->ord_docs));
+	memset(last, 0xff, ((size_t)c->nstr + 1) * sizeof(*last));
+	/* ord_offs[o] is, as this goes, where o's next document goes. */
+	for (d = 0; d < ndocs; d++)
+		for (j = c->offs[d]; j < c->offs[d + 1]; j++) {
+			o = c->vals.ord[j];
+			if (last[o] != d) {
+				last[o] = d;
+				c->ord_docs[c->ord_offs[o]++] = d;
+			}
+		}
+	for (o = c->nstr; o > 0; o--)
+		c->ord_offs[o] = c->ord_offs[o - 1];
+	c->ord_offs[0] = 0;
+	free(last);
 }
 
 int
@@ -335,19 +377,28 @@ attrs_attach(struct index *ix, char *err, size_t errlen)
 	}
 	attrs_doc_free(&d);
 	buf_free(&scratch);
+	if (rc == -1) {
+		/* The columns stop at the document that did not fit. */
+		for (a = 0; a < sc->nattrs; a++) {
+			free(m[a].col.offs);
+			free(m[a].col.vals.i);
+			free(m[a].s_off);
+			free(m[a].s_len);
+			buf_free(&m[a].strs);
+		}
+		free(m);
+		return -1;
+	}
 	ix->cols = xcalloc(sc->nattrs, sizeof(*ix->cols));
 	for (a = 0; a < sc->nattrs; a++) {
 		m[a].col.offs[ix->ndocs] = (uint32_t)m[a].col.nvals;
-		if (sc->attrs[a].type == ATTR_STRING)
+		if (sc->attrs[a].type == ATTR_STRING) {
 			attrs_make_strings(&m[a]);
+			attrs_make_lists(&m[a].col, ix->ndocs);
+		}
 		ix->cols[a] = m[a].col;
 	}
 	free(m);
-	if (rc == -1) {
-		attrs_free(ix->cols, sc->nattrs);
-		ix->cols = NULL;
-		return -1;
-	}
 	ix->memory += attrs_memory(ix->cols, sc->nattrs, ix->ndocs);
 	return 0;
 }

@@ -34,9 +34,18 @@ struct attr_col {
 		uint32_t	*ord;	/* into the strings below */
 	} vals;
 	uint64_t	 nvals;
+	int64_t		 min;		/* ints: the least and greatest */
+	int64_t		 max;
 	uint64_t	*str_offs;	/* nstr + 1, into str */
 	char		*str;
 	uint32_t	 nstr;
+	/*
+	 * Strings only: the documents with each string, in order, at
+	 * ord_docs[ord_offs[ord]] up to ord_docs[ord_offs[ord + 1]], so a
+	 * filter naming a rare value visits its documents alone.
+	 */
+	uint32_t	*ord_offs;	/* nstr + 1 */
+	uint32_t	*ord_docs;
 };
 
 /*
@@ -66,6 +75,8 @@ attrs_free(struct attr_col *cols, size_t n)
 		free(cols[i].vals.i);
 		free(cols[i].str_offs);
 		free(cols[i].str);
+		free(cols[i].ord_offs);
+		free(cols[i].ord_docs);
 	}
 	free(cols);
 }
@@ -81,7 +92,9 @@ attrs_memory(const struct attr_col *cols, size_t n, uint32_t ndocs)
 		bytes += cols[i].str_offs != NULL ?
 		    cols[i].nvals * sizeof(uint32_t) +
 		    ((size_t)cols[i].nstr + 1) * sizeof(uint64_t) +
-		    cols[i].str_offs[cols[i].nstr] :
+		    cols[i].str_offs[cols[i].nstr] +
+		    ((size_t)cols[i].nstr + 1) * sizeof(uint32_t) +
+		    (size_t)cols[i].ord_offs[cols[i].nstr] * sizeof(uint32_t) :
 		    cols[i].nvals * sizeof(int64_t);
 	}
 	return bytes;

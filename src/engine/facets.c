@@ -10,6 +10,9 @@
 #include "snapshot.h"
 #include "xmalloc.h"
 
+/* Integers count in an array when a segment's span is below this. */
+#define FACETS_DENSE_MAX	65536
+
 /*
  * Counts by value, over the whole snapshot: open addressing, numbers by
  * their bits, strings by their bytes.
@@ -24,15 +27,15 @@ struct facet_map {
 /*
  * One attribute being counted.  Strings count by number in the segment
  * being read (a plain array) and go into the map when it changes, since
- * each segment numbers its strings its own way.
+ * each segment numbers its strings its own way; so do integers whose
+ * segment spans few values (a year), by their distance from its least.
  */
 struct facet_attr {
 	int			 attr;
 	enum attr_type		 type;
 	struct facet_map	 map;
 	uint32_t		*counts;	/* by string number, in seg */
-	uint32_t		*touched;	/* numbers counted, in seg */
-	size_t			 ntouched;
+	size_t			 ncounts;	/* 0: not in use */
 	size_t			 seg;
 	/* The document last counted, so a multi value counts once. */
 	uint32_t		*last;
@@ -133,19 +136,21 @@ facet_flush(struct facets *f, struct facet_attr *fa)
 	if (fa->seg == SIZE_MAX)
 		return;
 	c = &f->snap->segs[fa->seg].ix->cols[fa->attr];
-	for (k = 0; k < fa->ntouched; k++) {
+	for (k = 0; k < fa->ncounts; k++) {
+		if (fa->counts[k] == 0)
+			continue;
 		memset(&fc, 0, sizeof(fc));
-		fc.s = attr_string(c, fa->touched[k], &fc.len);
-		fc.count = fa->counts[fa->touched[k]];
-		fa->counts[fa->touched[k]] = 0;
-		facet_map_add(&fa->map, ATTR_STRING, &fc);
+		if (fa->type == ATTR_STRING)
+			fc.s = attr_string(c, (uint32_t)k, &fc.len);
+		else
+			fc.i = (int64_t)((uint64_t)c->min + k);
+		fc.count = fa->counts[k];
+		facet_map_add(&fa->map, fa->type, &fc);
 	}
-	fa->ntouched = 0;
+	fa->ncounts = 0;
 	free(fa->counts);
-	free(fa->touched);
 	free(fa->last);
 	fa->counts = NULL;
-	fa->touched = NULL;
 	fa->last = NULL;
 	fa->seg = SIZE_MAX;
 }
@@ -154,18 +159,21 @@ static void
 facet_enter(struct facets *f, struct facet_attr *fa, size_t seg)
 {
 	const struct attr_col *c = &f->snap->segs[seg].ix->cols[fa->attr];
+	size_t n;
 
 	facet_flush(f, fa);
 	fa->seg = seg;
-	if (fa->type == ATTR_STRING) {
-		fa->counts = xcalloc((size_t)c->nstr + 1, sizeof(*fa->counts));
-		fa->touched = xreallocarray(NULL, (size_t)c->nstr + 1,
-		    sizeof(*fa->touched));
-		fa->last = xreallocarray(NULL, (size_t)c->nstr + 1,
-		    sizeof(*fa->last));
-		memset(fa->last, 0xff, ((size_t)c->nstr + 1) *
-		    sizeof(*fa->last));
-	}
+	if (fa->type == ATTR_STRING)
+		n = (size_t)c->nstr + 1;
+	else if (fa->type == ATTR_INT && c->nvals > 0 &&
+	    (uint64_t)c->max - (uint64_t)c->min < FACETS_DENSE_MAX)
+		n = (size_t)((uint64_t)c->max - (uint64_t)c->min) + 1;
+	else
+		return;
+	fa->ncounts = n;
+	fa->counts = xcalloc(n, sizeof(*fa->counts));
+	fa->last = xreallocarray(NULL, n, sizeof(*fa->last));
+	memset(fa->last, 0xff, n * sizeof(*fa->last));
 }
 
 static int
@@ -181,30 +189,39 @@ facet_seen_before(const struct attr_col *c, enum attr_type type, uint32_t lo,
 	return 0;
 }
 
-void
-facets_add(struct facets *f, size_t seg, uint32_t local)
+/* A value's place in the counts of the segment being read. */
+static inline uint32_t
+facet_slot(const struct facet_attr *fa, const struct attr_col *c, uint32_t j)
 {
-	struct facet_attr *fa;
-	const struct attr_col *c;
-	struct facet_count fc;
-	uint32_t j, lo, hi, ord;
-	size_t i;
+	return fa->type == ATTR_STRING ? c->vals.ord[j] :
+	    (uint32_t)((uint64_t)c->vals.i[j] - (uint64_t)c->min);
+}
 
-	for (i = 0; i < f->n; i++) {
-		fa = &f->a[i];
-		if (fa->seg != seg)
-			facet_enter(f, fa, seg);
-		c = &f->snap->segs[seg].ix->cols[fa->attr];
+/* One attribute's counts of some documents of the segment being read. */
+static void
+facet_add_docs(struct facet_attr *fa, const struct attr_col *c,
+    const uint32_t *docs, size_t n)
+{
+	struct facet_count fc;
+	uint32_t j, lo, hi, slot, local;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		local = docs[k];
 		lo = c->offs[local];
 		hi = c->offs[local + 1];
+		if (fa->ncounts > 0 && hi - lo == 1) {
+			fa->counts[facet_slot(fa, c, lo)]++;
+			continue;
+		}
 		for (j = lo; j < hi; j++) {
-			if (fa->type == ATTR_STRING) {
-				ord = c->vals.ord[j];
-				if (fa->last[ord] == local)
-					continue;
-				fa->last[ord] = local;
-				if (fa->counts[ord]++ == 0)
-					fa->touched[fa->ntouched++] = ord;
+			if (fa->ncounts > 0) {
+				/* A value a document has twice counts once. */
+				slot = facet_slot(fa, c, j);
+				if (fa->last[slot] != local) {
+					fa->last[slot] = local;
+					fa->counts[slot]++;
+				}
 				continue;
 			}
 			if (facet_seen_before(c, fa->type, lo, j))
@@ -215,6 +232,21 @@ facets_add(struct facets *f, size_t seg, uint32_t local)
 			fc.count = 1;
 			facet_map_add(&fa->map, fa->type, &fc);
 		}
+	}
+}
+
+void
+facets_add(struct facets *f, size_t seg, const uint32_t *docs, size_t n)
+{
+	struct facet_attr *fa;
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		fa = &f->a[i];
+		if (fa->seg != seg)
+			facet_enter(f, fa, seg);
+		facet_add_docs(fa, &f->snap->segs[seg].ix->cols[fa->attr], docs,
+		    n);
 	}
 }
 
@@ -269,7 +301,6 @@ facets_free(struct facets *f)
 		free(f->a[i].map.v);
 		free(f->a[i].map.hash);
 		free(f->a[i].counts);
-		free(f->a[i].touched);
 		free(f->a[i].last);
 	}
 	free(f->a);

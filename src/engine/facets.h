@@ -37,8 +37,13 @@ struct facets;
 
 struct facets	*facets_new(const struct snapshot *, const int *attrs,
 		    size_t n);
-/* Counts the document local of segment seg (in order of segments). */
-void		 facets_add(struct facets *, size_t seg, uint32_t local);
+/*
+ * Counts documents of segment seg, each once.  In batches, so that each
+ * attribute's column is read in one tight loop; a change of segment
+ * costs a pass over its counts, so batches come segment by segment.
+ */
+void		 facets_add(struct facets *, size_t seg, const uint32_t *docs,
+		    size_t n);
 /*
  * The top limit values of each attribute, ties in value order, into out
  * (n of them, as facets_new had); free each with facets_result_free.

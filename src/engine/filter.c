@@ -63,11 +63,18 @@ struct filter_ord {
 };
 
 #define FILTER_NO_ORD	UINT32_MAX	/* above every string's number */
+/* A list of documents is walked when it holds at most 1 in this many. */
+#define FILTER_LIST_RATIO	4
 
 struct filter_seg {
 	const struct filter	*f;
 	const struct index	*ix;
 	struct filter_ord	*ords;		/* by value; IN's sorted */
+	/* Every document that may pass, when a list says (else NULL). */
+	const uint32_t		*docs;
+	size_t			 ndocs;
+	int			 exact;		/* docs is what passes */
+	uint32_t		*merged;	/* docs, when an IN made it */
 };
 
 enum filter_tok {
@@ -99,6 +106,7 @@ struct filter_parser {
 };
 
 static int filter_or(struct filter_parser *, size_t *);
+static void filter_seg_lists(struct filter_seg *);
 
 static int filter_fail(struct filter_parser *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
@@ -460,6 +468,8 @@ filter_parse(const char *s, size_t len, const struct schema *sc, char *err,
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->sc = sc;
+	/* IN [] has no values, yet points at where they would be. */
+	f->vals = xcalloc(1, sizeof(*f->vals));
 	buf_init(&f->strs);
 	memset(&p, 0, sizeof(p));
 	p.f = f;
@@ -525,7 +535,8 @@ filter_bind(const struct filter *f, const struct index *ix)
 		for (k = nd->first; k < nd->first + nd->n; k++) {
 			v = &f->vals[k];
 			fs->ords[k].ord = attr_string_find(&ix->cols[nd->attr],
-			    f->strs.data + v->s_off, v->s_len, &found);
+			    (const char *)buf_bytes(&f->strs, v->s_off),
+			    v->s_len, &found);
 			fs->ords[k].found = (uint32_t)found;
 			/* A list's value no document has matches nothing. */
 			if (nd->op == FILTER_IN && !found)
@@ -535,6 +546,7 @@ filter_bind(const struct filter *f, const struct index *ix)
 			qsort(fs->ords + nd->first, nd->n, sizeof(*fs->ords),
 			    filter_cmp_ords);
 	}
+	filter_seg_lists(fs);
 	return fs;
 }
 
@@ -544,7 +556,105 @@ filter_seg_free(struct filter_seg *fs)
 	if (fs == NULL)
 		return;
 	free(fs->ords);
+	free(fs->merged);
 	free(fs);
+}
+
+const uint32_t *
+filter_seg_docs(const struct filter_seg *fs, size_t *n, int *exact)
+{
+	*n = fs->ndocs;
+	*exact = fs->exact;
+	return fs->docs;
+}
+
+static int
+filter_cmp_docs(const void *pa, const void *pb)
+{
+	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/*
+ * The documents with a string comparison's values (= or IN), or NULL
+ * when they are too many to be worth visiting one by one.
+ */
+static const uint32_t *
+filter_node_docs(struct filter_seg *fs, const struct filter_node *nd,
+    size_t *n, uint32_t **merged)
+{
+	const struct attr_col *c = &fs->ix->cols[nd->attr];
+	const struct filter_ord *o = &fs->ords[nd->first];
+	uint32_t *v;
+	size_t total = 0, k, at, out;
+
+	*merged = NULL;
+	for (k = 0; k < nd->n; k++)
+		if (o[k].found)
+			total += c->ord_offs[o[k].ord + 1] - c->ord_offs[o[k].ord];
+	if (total * FILTER_LIST_RATIO > fs->ix->ndocs)
+		return NULL;
+	*n = total;
+	for (k = 0; k < nd->n && !o[k].found; k++)
+		;
+	if (k == nd->n)
+		return c->ord_docs;		/* none: an empty list */
+	if (nd->n == 1 || total == c->ord_offs[o[k].ord + 1] -
+	    c->ord_offs[o[k].ord])
+		return c->ord_docs + c->ord_offs[o[k].ord];
+	v = xreallocarray(NULL, total, sizeof(*v));
+	for (at = 0, k = 0; k < nd->n; k++)
+		if (o[k].found) {
+			memcpy(v + at, c->ord_docs + c->ord_offs[o[k].ord],
+			    (c->ord_offs[o[k].ord + 1] -
+			    c->ord_offs[o[k].ord]) * sizeof(*v));
+			at += c->ord_offs[o[k].ord + 1] - c->ord_offs[o[k].ord];
+		}
+	qsort(v, total, sizeof(*v), filter_cmp_docs);
+	for (out = 0, k = 0; k < total; k++)
+		if (out == 0 || v[out - 1] != v[k])
+			v[out++] = v[k];
+	*n = out;
+	*merged = v;
+	return v;
+}
+
+static int
+filter_listable(const struct filter *f, const struct filter_node *nd)
+{
+	return (nd->op == FILTER_EQ || nd->op == FILTER_IN) &&
+	    f->sc->attrs[nd->attr].type == ATTR_STRING;
+}
+
+/*
+ * A filter that is, or is an AND of, a string's = or IN and more passes
+ * only documents with those values: the shortest such list, if short.
+ */
+static void
+filter_seg_lists(struct filter_seg *fs)
+{
+	const struct filter *f = fs->f;
+	const struct filter_node *root = &f->nodes[f->root], *nd;
+	const uint32_t *docs;
+	uint32_t *merged;
+	size_t k, n, nkids = root->op == FILTER_AND ? root->n : 1;
+
+	for (k = 0; k < nkids; k++) {
+		nd = root->op == FILTER_AND ?
+		    &f->nodes[f->kids[root->first + k]] : root;
+		if (!filter_listable(f, nd) ||
+		    (docs = filter_node_docs(fs, nd, &n, &merged)) == NULL)
+			continue;
+		if (fs->docs == NULL || n < fs->ndocs) {
+			free(fs->merged);
+			fs->docs = docs;
+			fs->ndocs = n;
+			fs->merged = merged;
+			fs->exact = nd == root;
+		} else
+			free(merged);
+	}
 }
 
 /* Whether a string value (its number) is in a sorted IN list. */

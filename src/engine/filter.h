@@ -42,6 +42,15 @@ void			 filter_free(struct filter *);
 struct filter_seg	*filter_bind(const struct filter *,
 			    const struct index *);
 int			 filter_match(const struct filter_seg *, uint32_t doc);
+/*
+ * When the filter passes only documents of a short list (it requires a
+ * string attribute to equal a value, or one of a few), that list, in
+ * order, a superset of what passes, and *exact says whether it is just
+ * what passes (the filter is that comparison alone); else NULL.  Valid
+ * while fs is.
+ */
+const uint32_t		*filter_seg_docs(const struct filter_seg *, size_t *,
+			    int *exact);
 void			 filter_seg_free(struct filter_seg *);
 
 #endif

@@ -161,6 +161,9 @@ search_terms_init(const struct snapshot *s, const struct query *q,
 	}
 }
 
+/* Matches held back for facets_add, all of one segment. */
+#define SEARCH_FACET_BATCH	1024
+
 /* Where matches go: counted, counted by facet, kept by topk or sortk. */
 struct search_sink {
 	const struct snapshot	*s;
@@ -169,7 +172,18 @@ struct search_sink {
 	struct sortk		 sk;
 	struct facets		*fc;
 	uint64_t		 n;
+	uint32_t		 batch[SEARCH_FACET_BATCH];
+	size_t			 nbatch;
+	size_t			 batch_seg;
 };
+
+static void
+search_facet_flush(struct search_sink *k)
+{
+	if (k->nbatch > 0)
+		facets_add(k->fc, k->batch_seg, k->batch, k->nbatch);
+	k->nbatch = 0;
+}
 
 static void
 search_take(struct search_sink *k, size_t i, uint32_t local, double score)
@@ -177,12 +191,72 @@ search_take(struct search_sink *k, size_t i, uint32_t local, double score)
 	const struct snapshot_seg *seg = &k->s->segs[i];
 
 	k->n++;
-	if (k->fc != NULL)
-		facets_add(k->fc, i, local);
+	if (k->fc != NULL) {
+		if (k->nbatch == SEARCH_FACET_BATCH || (k->nbatch > 0 &&
+		    k->batch_seg != i))
+			search_facet_flush(k);
+		k->batch_seg = i;
+		k->batch[k->nbatch++] = local;
+	}
 	if (k->rq->nsort > 0)
 		sortk_push(&k->sk, seg, local, score);
 	else
 		topk_push(&k->tk, seg->base + local, score);
+}
+
+/* The first of docs[at, n) that is >= doc, by galloping. */
+static size_t
+search_list_seek(const uint32_t *docs, size_t at, size_t n, uint32_t doc)
+{
+	size_t step = 1, lo = at, hi, mid;
+
+	while (at + step < n && docs[at + step] < doc) {
+		lo = at + step;
+		step *= 2;
+	}
+	hi = at + step < n ? at + step : n;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (docs[mid] < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Matches of a selective filter: its list of documents and the query's
+ * postings leapfrog each other, so the postings between two of the
+ * list's documents are skipped, not read.
+ */
+static void
+search_segment_list(struct search_sink *k, size_t i, struct match_run *r,
+    const struct filter_seg *fs, uint32_t id_doc, double *id_score)
+{
+	const struct snapshot_seg *seg = &k->s->segs[i];
+	const uint32_t *docs;
+	size_t n, at = 0;
+	uint32_t doc;
+	int exact;
+
+	docs = filter_seg_docs(fs, &n, &exact);
+	while (at < n) {
+		if ((doc = match_run_next(r, docs[at])) == POSTINGS_END)
+			break;
+		if (doc != docs[at]) {
+			at = search_list_seek(docs, at, n, doc);
+			if (at == n || docs[at] != doc)
+				continue;
+		}
+		at++;
+		if (deletes_has(seg->del, doc))
+			continue;
+		if (seg->base + doc == id_doc)
+			*id_score = match_run_score(r);
+		else if (exact || filter_match(fs, doc))
+			search_take(k, i, doc, match_run_score(r));
+	}
 }
 
 /* Runs the full-text part on one segment, leaving out the id's document. */
@@ -193,9 +267,16 @@ search_segment(struct search_sink *k, size_t i, const struct query *q,
 {
 	const struct snapshot_seg *seg = &k->s->segs[i];
 	struct match_run *r;
+	size_t n;
 	uint32_t doc;
+	int exact;
 
 	r = match_run_new(seg->ix, q, mt);
+	if (fs != NULL && filter_seg_docs(fs, &n, &exact) != NULL) {
+		search_segment_list(k, i, r, fs, id_doc, id_score);
+		match_run_free(r);
+		return;
+	}
 	for (doc = match_run_next(r, 0); doc != POSTINGS_END;
 	    doc = match_run_next(r, doc + 1)) {
 		if (deletes_has(seg->del, doc))
@@ -217,8 +298,18 @@ search_segment_all(struct search_sink *k, size_t i,
     const struct filter_seg *fs)
 {
 	const struct snapshot_seg *seg = &k->s->segs[i];
+	const uint32_t *docs;
+	size_t n, at;
 	uint32_t doc;
+	int exact;
 
+	if ((docs = filter_seg_docs(fs, &n, &exact)) != NULL) {
+		for (at = 0; at < n; at++)
+			if (!deletes_has(seg->del, docs[at]) &&
+			    (exact || filter_match(fs, docs[at])))
+				search_take(k, i, docs[at], 0);
+		return;
+	}
 	for (doc = 0; doc < seg->ix->ndocs; doc++)
 		if (!deletes_has(seg->del, doc) && filter_match(fs, doc))
 			search_take(k, i, doc, 0);
@@ -307,11 +398,13 @@ search_exec(const struct snapshot *s, const struct search_req *rq,
 	if (rq->nfacets > 0)
 		k.fc = facets_new(s, rq->facets, rq->nfacets);
 	search_matches(&k, id_hit.doc, &id_hit.score);
+	if (k.fc != NULL)
+		search_facet_flush(&k);
 	if (id_hit.doc != INDEX_NO_DOC) {
 		k.n++;
 		if (k.fc != NULL) {
 			seg = snapshot_locate(s, id_hit.doc, &local);
-			facets_add(k.fc, (size_t)(seg - s->segs), local);
+			facets_add(k.fc, (size_t)(seg - s->segs), &local, 1);
 		}
 	}
 	res->total = k.n;

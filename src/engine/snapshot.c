@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrs.h"
 #include "deletes.h"
 #include "index.h"
 #include "hash.h"
@@ -80,7 +81,7 @@ void
 snapshot_info(const struct snapshot *s, struct snapshot_info *info)
 {
 	const struct index *ix;
-	size_t i;
+	size_t i, attrs;
 
 	memset(info, 0, sizeof(*info));
 	info->ndocs = s->ndocs;
@@ -90,7 +91,12 @@ snapshot_info(const struct snapshot *s, struct snapshot_info *info)
 		ix = s->segs[i].ix;
 		info->nterms += ix->nterms;
 		info->npostings += ix->npostings;
-		info->memory += ix->map != NULL ? ix->map_len : ix->memory;
+		attrs = attrs_memory(ix->cols, ix->schema ?
+		    ix->schema->nattrs : 0, ix->ndocs);
+		/* A mapped segment's columns are on the heap all the same. */
+		info->memory += ix->map != NULL ? ix->map_len + attrs :
+		    ix->memory;
+		info->attr_memory += attrs;
 		if (s->segs[i].del != NULL)
 			info->deleted += s->segs[i].del->count;
 	}

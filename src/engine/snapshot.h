@@ -67,6 +67,7 @@ struct snapshot_info {
 	uint64_t	nterms;		/* summed over segments */
 	uint64_t	npostings;
 	size_t		memory;		/* bytes of index, heap or mapped */
+	size_t		attr_memory;	/* of it, the attribute columns */
 	size_t		nsegs;
 	uint64_t	seq;
 };
