@@ -88,9 +88,9 @@ def queries(rng, n, vocab=WORDS):
     return out
 
 
-def results(sock, q, limit=50):
-    r = harness.request(sock, {"action": "search", "value": q,
-                               "limit": limit})[1]
+def results(sock, q, limit=50, **extra):
+    r = harness.request(sock, dict({"action": "search", "value": q,
+                                    "limit": limit}, **extra))[1]
     if "error" in r:
         return ("error", r["error"]["code"])
     return (r["total"], [(h["id"], h["score"]) for h in r["hits"]])
@@ -103,9 +103,10 @@ def write_corpus(path, docs):
 
 
 def assert_same_as_fresh(test, d, model, rng, nqueries=40, config="",
-                         vocab=WORDS):
+                         vocab=WORDS, filters=()):
     """Every query answers on d as on a fresh build of the model (with
-    config's settings, such as its language)."""
+    config's settings, such as its language and attributes), and so does
+    each filter, alone and with a word, with facets."""
     path = os.path.join(d.dir, "fresh.jsonl")
     write_corpus(path, model.ordered())
     with harness.Searchd(config="corpus %s\ndata_dir none\n%s" %
@@ -120,4 +121,15 @@ def assert_same_as_fresh(test, d, model, rng, nqueries=40, config="",
                                  [i for i, _ in want[1]], q)
                 for (_, a), (_, b) in zip(got[1], want[1]):
                     test.assertAlmostEqual(a, b, delta=1e-9, msg=q)
+            for flt in filters:
+                for q in ("", rng.choice(vocab)):
+                    got = harness.request(s1, {
+                        "action": "search", "value": q, "filter": flt,
+                        "limit": 1000, "facets": ["n"]})[1]
+                    want = harness.request(s2, {
+                        "action": "search", "value": q, "filter": flt,
+                        "limit": 1000, "facets": ["n"]})[1]
+                    for body in (got, want):
+                        body.pop("took_us")
+                    test.assertEqual(got, want, flt)
         f.stop()

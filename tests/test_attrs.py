@@ -8,6 +8,7 @@ requests; and all of it on a live index written, merged and restarted."""
 import json
 import os
 import random
+import signal
 import tempfile
 import unittest
 
@@ -351,6 +352,13 @@ class Filters(unittest.TestCase, Checks):
         self.assertEqual(body["facets"]["lang"], {"distinct": 0,
                                                   "values": []})
 
+    def test_bad_query_with_a_filter(self):
+        """The id rule alone answers a query that does not parse: with a
+        filter or a sort, it is an error, not a list of everything."""
+        for extra in ({"filter": "year >= 0"}, {"sort": ["year"]}):
+            body = search(self.sock, '"unbalanced', **extra)
+            self.assertEqual(body["error"]["code"], "bad_query", extra)
+
     def test_id_rule_without_filter_only(self):
         body = search(self.sock, "d007")
         self.assertEqual(body["hits"][0]["id"], "d007")
@@ -402,6 +410,63 @@ class BadDocuments(unittest.TestCase):
             self.assertEqual(search(s, filter="year >= 0")["total"], 0)
             self.assertEqual(d.stats()["documents"], 0)
 
+    def test_long_and_negative_zero_floats(self):
+        docs = [{"id": "a", "text": "x", "price": float("-0.0")},
+                {"id": "b", "text": "x", "price": 0},
+                {"id": "c", "text": "x"}]
+        text = "".join(json.dumps(d) + "\n" for d in docs)
+        text = text.replace('"price": 0}', '"price": 0.%s}' % ("0" * 80))
+        with Searchd(config="corpus @TMP@/c.jsonl\ndata_dir none\n" +
+                     SCHEMA, files={"c.jsonl": text}) as d, \
+                d.connect() as s:
+            body = search(s, filter="price = 0", facets=["price"])
+            self.assertEqual(sorted(h["id"] for h in body["hits"]),
+                             ["a", "b"])
+            self.assertEqual(body["facets"]["price"]["values"],
+                             [{"value": 0, "count": 2}])
+
+    def test_reload_without_a_data_dir_takes_new_attributes(self):
+        docs = [{"id": "a", "text": "x", "year": 1999, "lang": "fr"}]
+        text = "".join(json.dumps(d) + "\n" for d in docs)
+        with Searchd(config="corpus @TMP@/c.jsonl\ndata_dir none\n",
+                     files={"c.jsonl": text}) as d:
+            with d.connect() as s:
+                self.assertEqual(search(s, filter="year = 1999")["error"][
+                    "code"], "bad_filter")
+            with open(d.conf, "a") as f:
+                f.write("attribute year int\n")
+            mark = d.log_count()
+            d.signal(signal.SIGHUP)
+            d.wait_log(r"indexed 1 documents", start=mark)
+            with d.connect() as s:
+                self.assertEqual(search(s, filter="year = 1999")["total"], 1)
+            with open(d.conf, "a") as f:
+                f.write("attribute lang string\n")
+            mark = d.log_count()
+            d.signal(signal.SIGHUP)
+            d.wait_log(r"indexed 1 documents", start=mark)
+            with d.connect() as s:
+                self.assertEqual(search(s, filter="lang = fr AND year = "
+                                        "1999")["total"], 1)
+
+    def test_log_replay_against_a_new_schema(self):
+        with live_util.start([]) as d:
+            with d.connect() as s:
+                self.assertEqual(live_util.add(s, [
+                    {"id": "t", "text": "x", "tag": "x"}])["result"], "ok")
+            d.proc.kill()
+            d.proc.wait()
+            with live_util.restart(d, config="attribute tag int\n",
+                                   wait=False) as d2:
+                self.assertEqual(d2.proc.wait(timeout=20), 65)
+                self.assertRegex(d2.log_text(), r'\.log:\d+: write 1, '
+                                 r'document "t": tag: not an integer, which '
+                                 r'the attributes in the configuration do '
+                                 r'not allow')
+            with live_util.restart(d, config="attribute tag string\n") as d3:
+                with d3.connect() as s:
+                    self.assertEqual(search(s, filter="tag = x")["total"], 1)
+
     def test_data_dir_against_a_new_schema(self):
         docs = [{"id": "a", "text": "x", "year": "nineteen"},
                 {"id": "b", "text": "y", "year": 1999}]
@@ -425,6 +490,119 @@ class BadDocuments(unittest.TestCase):
                         "total"], 0)
                     self.assertEqual(search(s, filter="NOT other >= 0")[
                         "total"], 2)
+
+
+FAULTFS = os.path.join(os.path.dirname(os.path.abspath(harness.SEARCHD)),
+                       "..", "tests", "faultfs.so")
+
+
+class AttributeFiles(unittest.TestCase, Checks):
+    """A segment's columns are saved beside it as NNNNNNNN.att and read
+    at the next start; one that is damaged, made for other attributes or
+    not written at all is made again from the documents."""
+
+    def setUp(self):
+        rng = random.Random(11)
+        self.docs = [gen_doc(rng, "d%03d" % i) for i in range(200)]
+
+    def att(self, d):
+        return os.path.join(d.dir, "data", "00000001.att")
+
+    def assert_serves(self, d):
+        with d.connect() as s:
+            self.check_filters(s, self.docs, random.Random(5), 30)
+            self.check_facets(s, self.docs, random.Random(6), 5)
+
+    def test_saved_read_and_remade(self):
+        with live_util.start(self.docs, config=SCHEMA) as d:
+            self.assertTrue(os.path.exists(self.att(d)))
+            self.assertEqual(d.stop(), 0)
+            with live_util.restart(d, config=SCHEMA) as d2:
+                self.assertNotIn("making the columns again", d2.log_text())
+                self.assert_serves(d2)
+                self.assertEqual(d2.stop(), 0)
+            with open(self.att(d), "r+b") as f:
+                f.seek(os.path.getsize(self.att(d)) // 2)
+                byte = f.read(1)
+                f.seek(-1, os.SEEK_CUR)
+                f.write(bytes([byte[0] ^ 0x40]))
+            damaged = [("checksum mismatch", None),
+                       ("made for other attributes",
+                        SCHEMA + "attribute extra int\n"),
+                       ("not an attribute file of this machine, or damaged",
+                        "truncate")]
+            for why, how in damaged:
+                config = SCHEMA
+                if how == "truncate":
+                    os.truncate(self.att(d), 100)
+                elif how is not None:
+                    config = how
+                with live_util.restart(d, config=config) as d3:
+                    self.assertIn("00000001.att: %s; making the columns "
+                                  "again from the documents" % why,
+                                  d3.log_text())
+                    self.assert_serves(d3)
+                    self.assertEqual(d3.stop(), 0)
+                if how is not None and how != "truncate":
+                    # Remade for the new attributes; back to the old.
+                    continue
+                with live_util.restart(d, config=SCHEMA) as d4:
+                    self.assertNotIn("making the columns again",
+                                     d4.log_text())
+                    self.assertEqual(d4.stop(), 0)
+
+    @unittest.skipUnless(os.path.exists(FAULTFS), "tests/faultfs.so not "
+                         "built")
+    def test_disk_full_while_saving_loses_nothing(self):
+        tmp = tempfile.TemporaryDirectory(prefix="searchd-test-")
+        ctl = os.path.join(tmp.name, "faultfs.ctl")
+        with open(ctl, "w") as f:
+            f.write("enospc:.att")
+        env = dict(os.environ, LD_PRELOAD=FAULTFS,
+                   FAULTFS_DIR=os.path.join(tmp.name, "data"),
+                   FAULTFS_CTL=ctl)
+        rng = random.Random(13)
+        model = live_util.Model()
+        model.add(self.docs[:50])
+        first = "".join(json.dumps(doc) + "\n" for doc in self.docs[:50])
+        conf = SCHEMA + "corpus @TMP@/first.jsonl\n"
+        with Searchd(config=conf + "write_buffer 64K\n", env=env, tmp=tmp,
+                     files={"first.jsonl": first}) as d1:
+            self.assertIn("00000001.att.tmp: write: No space left on "
+                          "device; the next start makes the columns again",
+                          d1.log_text())
+            with d1.connect() as s:
+                for i in range(600):
+                    doc = gen_doc(rng, "w%03d" % i)
+                    self.assertEqual(live_util.add(s, [doc])["result"], "ok")
+                    model.add([doc])
+                self.check_filters(s, model.ordered(), rng, 20)
+            self.assertGreater(d1.stats()["flushes"], 0)
+            self.assertEqual(d1.stop(), 0)
+        data = os.path.join(tmp.name, "data")
+        self.assertEqual([n for n in os.listdir(data) if ".att" in n], [])
+        with Searchd(config=conf, tmp=tmp) as d2:
+            self.assertNotIn("making the columns again", d2.log_text())
+            with d2.connect() as s:
+                self.check_filters(s, model.ordered(), rng, 20)
+            self.assertEqual(d2.stop(), 0)
+        self.assertTrue(any(n.endswith(".att") for n in os.listdir(data)))
+        tmp.cleanup()
+
+    def test_removed_with_its_segment(self):
+        rng = random.Random(12)
+        with live_util.start(self.docs, config=SCHEMA +
+                             "write_buffer 64K\n") as d:
+            with d.connect() as s:
+                for _ in range(400):
+                    live_util.add(s, [gen_doc(rng, "n%03d" % rng.randint(
+                        0, 300)) for _ in range(5)])
+            self.assertGreater(d.stats()["merges"], 0)
+            self.assertEqual(d.stop(), 0)
+            data = os.path.join(d.dir, "data")
+            segs = {n[:8] for n in os.listdir(data) if n.endswith(".seg")}
+            atts = {n[:8] for n in os.listdir(data) if n.endswith(".att")}
+            self.assertEqual(atts, segs)
 
 
 class LiveAttributes(unittest.TestCase, Checks):

@@ -58,12 +58,16 @@ def apply(model, kind, arg):
 
 
 class Crash(unittest.TestCase):
-    def run_rounds(self, sync, rounds, seed):
+    def run_rounds(self, sync, rounds, seed, attrs=False):
         rng = random.Random(seed)
         first = [live_util.random_doc(rng, i) for i in IDS[:40]]
         model = live_util.Model()
         model.add(first)
         config = "sync %s\nwrite_buffer 64K\nworkers 2\n" % sync
+        # n is an attribute: its columns are saved, and cut, too.
+        schema = "attribute n int\n" if attrs else ""
+        filters = ("n >= 5", "n = 3 OR NOT n >= 0") if attrs else ()
+        config += schema
         seq = 0
         base = live_util.start(first, config=config)
         d = base
@@ -93,7 +97,8 @@ class Crash(unittest.TestCase):
                 self.assertEqual(got, seq, "round %d" % rnd)
                 self.assertEqual(d.stats()["documents"], len(model.docs))
                 live_util.assert_same_as_fresh(self, d, model, rng,
-                                               nqueries=12)
+                                               nqueries=12, config=schema,
+                                               filters=filters)
         finally:
             if d is not base:
                 d.close()
@@ -104,6 +109,9 @@ class Crash(unittest.TestCase):
 
     def test_sync_everysec(self):
         self.run_rounds("everysec", ROUNDS_EVERYSEC, 2)
+
+    def test_with_attributes(self):
+        self.run_rounds("always", ROUNDS_EVERYSEC, 3, attrs=True)
 
 
 if __name__ == "__main__":

@@ -419,6 +419,23 @@ config_init(struct config *cf)
 }
 
 void
+config_copy_attributes(struct config *dst, const struct config *src)
+{
+	size_t i;
+
+	for (i = 0; i < dst->nattributes; i++)
+		free(dst->attributes[i].name);
+	free(dst->attributes);
+	dst->attributes = xreallocarray(NULL, src->nattributes + 1,
+	    sizeof(*dst->attributes));
+	for (i = 0; i < src->nattributes; i++) {
+		dst->attributes[i] = src->attributes[i];
+		dst->attributes[i].name = xstrdup(src->attributes[i].name);
+	}
+	dst->nattributes = src->nattributes;
+}
+
+void
 config_free(struct config *cf)
 {
 	size_t i;

@@ -110,6 +110,8 @@ void	config_finish(struct config *);
 const char *config_data_dir(const struct config *);
 /* searchd -D: a data_dir (any path, or "none") over the file's. */
 void	config_set_data_dir_arg(struct config *, const char *);
+/* Replaces dst's attributes by copies of src's. */
+void	config_copy_attributes(struct config *, const struct config *);
 /* True if any listener speaks TLS. */
 int	config_has_tls(const struct config *);
 /* The names of every key, NULL-terminated (for the documentation test). */

@@ -1,7 +1,7 @@
 /*
  * action_search.c: the "search" action: reads value, limit, offset,
- * exact, return, filter, sort and facets, runs the query on the worker's index and renders the hits as the
- * reply.
+ * exact, return, filter, sort and facets, runs the query on the worker's
+ * index and renders the hits as the reply.
  */
 #include <stdint.h>
 #include <string.h>
@@ -123,6 +123,12 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 
 	q = query_parse(value, len, schema_lang(ctx->snap->schema),
 	    a->exact.type == JSCAN_TRUE, why, sizeof(why));
+	/* Only the exact-id rule answers a query that does not parse. */
+	if (q == NULL && (o.filter != NULL || o.nsort > 0)) {
+		request_errorf(ctx, r, "bad_query", "%s", why);
+		search_opts_free(&o);
+		return;
+	}
 	search_req_fill(&rq, value, len, q, &o, (size_t)offset, (size_t)limit);
 	res.hits = ctx->hits;
 	search_exec(ctx->snap, &rq, &res);

@@ -127,8 +127,8 @@ static void
 request_args_init(struct request_args *a)
 {
 	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
-	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret, &a->exact, &a->filter, &a->sort,
-	    &a->facets, &a->facet_limit };
+	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret,
+	    &a->exact, &a->filter, &a->sort, &a->facets, &a->facet_limit };
 	size_t i;
 
 	memset(a, 0, sizeof(*a));

@@ -402,7 +402,6 @@ static void
 server_apply_writes(struct server *srv, struct config *ncf)
 {
 	struct config *cf = &srv->cf;
-	struct config_attribute *attrs;
 	struct addr_prefix *p;
 	size_t n, i;
 	int same;
@@ -418,13 +417,9 @@ server_apply_writes(struct server *srv, struct config *ncf)
 		log_warnx("reload: data_dir, sync and write_buffer changes "
 		    "need a restart");
 	if (srv->store == NULL) {
+		/* ncf goes on to build the index: it keeps its own. */
 		cf->language = ncf->language;
-		attrs = cf->attributes;
-		cf->attributes = ncf->attributes;
-		ncf->attributes = attrs;
-		n = cf->nattributes;
-		cf->nattributes = ncf->nattributes;
-		ncf->nattributes = n;
+		config_copy_attributes(cf, ncf);
 		return;
 	}
 	if (cf->language != ncf->language)

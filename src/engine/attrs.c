@@ -62,13 +62,28 @@ attrs_fail(struct attrs_doc *d, const char *what)
 	return -1;
 }
 
+/* A JSON number's value; a long one (many digits) is copied to the heap. */
+static double
+attrs_number(const struct jscan_value *v, char *num, size_t size)
+{
+	char *p = v->len < size ? num : xmalloc(v->len + 1);
+	double x;
+
+	memcpy(p, v->p, v->len);
+	p[v->len] = '\0';
+	x = strtod(p, NULL);
+	if (p != num)
+		free(p);
+	return x;
+}
+
 /* Reads one scalar of the attribute being read into a new value. */
 static int
 attrs_scalar(struct attrs_doc *d, const struct jscan_value *v)
 {
 	const struct attr_def *a = d->cur;
 	struct attrs_value *x;
-	char num[64], *end;
+	char num[64];
 	size_t start;
 
 	if (d->n == d->cap) {
@@ -98,14 +113,15 @@ attrs_scalar(struct attrs_doc *d, const struct jscan_value *v)
 		x->i = v->i;
 		break;
 	case ATTR_FLOAT:
-		if (v->type != JSCAN_NUMBER || v->len >= sizeof(num))
+		if (v->type != JSCAN_NUMBER)
 			return attrs_fail(d, a->multi ? "not an array of "
 			    "numbers" : "not a number");
-		memcpy(num, v->p, v->len);
-		num[v->len] = '\0';
-		x->f = strtod(num, &end);
+		x->f = attrs_number(v, num, sizeof(num));
 		if (!isfinite(x->f))
 			return attrs_fail(d, "a number out of range");
+		/* -0 is 0, as filters and sorts compare them. */
+		if (x->f == 0)
+			x->f = 0;
 		break;
 	}
 	d->n++;

@@ -8,6 +8,7 @@
 #include "query.h"
 #include "stem.h"
 #include "tokenize.h"
+#include "utf8.h"
 #include "words.h"
 #include "xmalloc.h"
 
@@ -104,16 +105,14 @@ static void
 query_term_name(struct query *q, struct query_node *node,
     const struct tokenize *t, int exact)
 {
-	char s[TOKENIZE_TERM_MAX + 2];
+	char s[TOKENIZE_TERM_MAX + 1];
 
 	if (q->lang == NULL) {
 		node->term = arena_strndup(&q->arena, t->term, t->term_len);
 		node->term_len = t->term_len;
 	} else if (exact) {
-		s[0] = WORDS_EXACT;
-		memcpy(s + 1, t->term, t->term_len);
-		node->term = arena_strndup(&q->arena, s, t->term_len + 1);
-		node->term_len = t->term_len + 1;
+		node->term_len = words_exact(t->term, t->term_len, s);
+		node->term = arena_strndup(&q->arena, s, node->term_len);
 	} else {
 		node->term_len = stem_word(q->lang, t->term, t->term_len, s,
 		    sizeof(s));
@@ -242,10 +241,12 @@ query_unit(struct query_parser *p)
 			return query_error(p, "\"-\" with nothing to exclude");
 	}
 	if (p->s[p->off] == '=') {
-		exact = 1;
 		p->off++;
+		/* A lone "=" separates words, as other punctuation does. */
 		if (p->off == p->len || query_is_space(p->s[p->off]))
-			return query_error(p, "\"=\" with no word after it");
+			return neg ? query_error(p, "\"-\" with nothing to "
+			    "exclude") : 0;
+		exact = 1;
 	}
 	if (p->s[p->off] == '"')
 		return query_phrase(p, neg, exact);
@@ -369,6 +370,8 @@ query_term_matches_exact(const struct query_node *t, const char *s,
 
 	if (t->prefix)
 		return len >= n && memcmp(s, t->term + 1, n) == 0;
+	/* The index holds the word cut as words_exact cuts it. */
+	len = utf8_clip(s, len, TOKENIZE_TERM_MAX - 1);
 	return len == n && memcmp(s, t->term + 1, len) == 0;
 }
 
@@ -376,7 +379,7 @@ int
 query_matches_term(const struct query *q, const char *s, size_t len)
 {
 	const struct query_node *t;
-	char stem[TOKENIZE_TERM_MAX + 2];
+	char stem[TOKENIZE_TERM_MAX + 1];
 	size_t i, stem_len = 0;
 
 	for (i = 0; i < q->nterms; i++) {

@@ -63,7 +63,7 @@ _Static_assert(sizeof(struct query) <= 1032, "a query fits the tcache");
  * them, except exact ones (=word, ="a phrase", or all when exact is set)
  * and prefixes, which match words as written.  Returns NULL and writes
  * the reason into err for a malformed query (unbalanced quote, a lone
- * "-" or "=", a bare "*", ...).  A query with no words parses and matches
+ * "-", a bare "*", ...).  A query with no words parses and matches
  * nothing.
  */
 struct query	*query_parse(const char *, size_t, const char *lang,

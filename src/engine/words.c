@@ -6,6 +6,7 @@
 #include "hash.h"
 #include "stem.h"
 #include "tokenize.h"
+#include "utf8.h"
 #include "words.h"
 #include "xmalloc.h"
 
@@ -61,18 +62,26 @@ words_push(struct words *w, const char *term, size_t len, uint32_t pos)
 	w->terms.len += i;
 }
 
+size_t
+words_exact(const char *term, size_t len, char *out)
+{
+	len = utf8_clip(term, len, TOKENIZE_TERM_MAX - 1);
+	out[0] = WORDS_EXACT;
+	memcpy(out + 1, term, len);
+	return len + 1;
+}
+
 /* A word's stem, then the word itself after WORDS_EXACT. */
 static void
 words_push_stemmed(struct words *w, const struct tokenize *t, uint32_t pos)
 {
-	char s[TOKENIZE_TERM_MAX + 2];
+	char s[TOKENIZE_TERM_MAX + 1];
 	size_t n;
 
 	n = stem_word(w->lang, t->term, t->term_len, s, sizeof(s));
 	words_push(w, s, n, pos);
-	s[0] = WORDS_EXACT;
-	memcpy(s + 1, t->term, t->term_len);
-	words_push(w, s, t->term_len + 1, pos);
+	n = words_exact(t->term, t->term_len, s);
+	words_push(w, s, n, pos);
 }
 
 /* Tokenizes one field from position pos; returns the next position. */

@@ -40,6 +40,13 @@ struct words {
 	const char	*lang;		/* stem.h; NULL: words as they are */
 };
 
+/*
+ * The term of a word as written: WORDS_EXACT, then the folded word cut
+ * (on a character boundary) so that the whole is a term of at most
+ * TOKENIZE_TERM_MAX bytes, as every term is.  out has room for that.
+ */
+size_t	words_exact(const char *term, size_t len, char *out);
+
 /* lang is for the words' whole life: an index has one. */
 void	words_init(struct words *, const char *lang);
 void	words_reset(struct words *);

@@ -93,7 +93,8 @@ datadir_parse(const char *name, const char **kind)
 
 	if (datadir_digits(&p, &file) < 8 || file == 0)
 		return 0;
-	if (strcmp(p, ".seg") == 0 || strcmp(p, ".log") == 0) {
+	if (strcmp(p, ".seg") == 0 || strcmp(p, ".log") == 0 ||
+	    strcmp(p, ".att") == 0) {
 		*kind = p + 1;
 		return file;
 	}
@@ -204,7 +205,7 @@ datadir_needed(const struct manifest *m, const char *name)
 	for (i = 0; i < m->nsegs; i++) {
 		if (m->segs[i].file != f)
 			continue;
-		if (strcmp(kind, "seg") == 0)
+		if (strcmp(kind, "seg") == 0 || strcmp(kind, "att") == 0)
 			return 1;
 		gen = m->segs[i].delgen;
 		manifest_del_name(want, sizeof(want), f, gen);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attrfile.h"
 #include "attrs.h"
 #include "delfile.h"
 #include "engine.h"
@@ -68,6 +69,7 @@ maintain_segment(struct store *s, struct store_job *j, char *name,
     size_t len)
 {
 	struct index *mapped;
+	char why[512];
 
 	j->maps = xcalloc(j->merge.n ? j->merge.n : 1, sizeof(*j->maps));
 	j->out = merge_run(j->merge.in, j->merge.n, j->maps);
@@ -88,6 +90,10 @@ maintain_segment(struct store *s, struct store_job *j, char *name,
 	j->out->cols = NULL;
 	mapped->memory += attrs_memory(mapped->cols, mapped->schema ?
 	    mapped->schema->nattrs : 0, mapped->ndocs);
+	/* A cache: without it, the next start makes the columns again. */
+	if (attrfile_write(mapped, s->dir, j->out_file, why, sizeof(why)) ==
+	    -1)
+		log_warnx("%s; the next start makes the columns again", why);
 	index_free(j->out);
 	j->out = mapped;
 	return 0;

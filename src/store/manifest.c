@@ -53,6 +53,12 @@ manifest_del_name(char *out, size_t len, uint64_t file, uint64_t gen)
 }
 
 void
+manifest_att_name(char *out, size_t len, uint64_t file)
+{
+	snprintf(out, len, "%08" PRIu64 ".att", file);
+}
+
+void
 manifest_log_name(char *out, size_t len, uint64_t file)
 {
 	snprintf(out, len, "%08" PRIu64 ".log", file);

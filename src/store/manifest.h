@@ -56,9 +56,13 @@ int	manifest_read(const char *dir, struct manifest *, char *err,
 int	manifest_write(const char *dir, const struct manifest *, char *err,
 	    size_t errlen);
 
-/* File names: 00000003.seg, 00000003.2.del, 00000017.log. */
+/*
+ * File names: 00000003.seg, 00000003.2.del, 00000017.log, and
+ * 00000003.att, the saved attribute columns of 00000003.seg.
+ */
 void	manifest_seg_name(char *, size_t, uint64_t file);
 void	manifest_del_name(char *, size_t, uint64_t file, uint64_t gen);
 void	manifest_log_name(char *, size_t, uint64_t file);
+void	manifest_att_name(char *, size_t, uint64_t file);
 
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "attrfile.h"
 #include "attrs.h"
 #include "delfile.h"
 #include "engine.h"
@@ -76,14 +77,18 @@ struct recover_files {
 	char			(*err)[1024];
 };
 
-/* A segment's attribute columns, made from its documents as it opens. */
+/*
+ * A segment's attribute columns as it opens: from its attribute file, or
+ * made from its documents and saved.
+ */
 static void
 recover_attrs(struct recover_files *f, size_t i, const char *name)
 {
 	char why[512];
 
 	f->ix[i]->schema = schema_retain(f->schema);
-	if (attrs_attach(f->ix[i], why, sizeof(why)) == 0)
+	if (attrfile_attach(f->ix[i], f->dir, f->m->segs[i].file, why,
+	    sizeof(why)) == 0)
 		return;
 	snprintf(f->err[i], sizeof(f->err[i]), "%s/%s: %s, which the "
 	    "attributes in the configuration do not allow: correct the "
@@ -228,6 +233,30 @@ replay_flush(struct replay *rp, char *err, size_t errlen)
 	return 0;
 }
 
+/* An add made before the attributes changed may not fit them. */
+static int
+recover_check_docs(struct store *s, const struct wal_record *r, char *err,
+    size_t errlen)
+{
+	const struct build_doc *d;
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < r->ndocs; i++) {
+		d = &r->docs[i];
+		if (attrs_check(s->live.schema, d->extra, d->extra_len, why,
+		    sizeof(why)) == 0)
+			continue;
+		snprintf(err, errlen, "write %llu, document \"%.*s\": %s, "
+		    "which the attributes in the configuration do not allow: "
+		    "correct the schema, or import the documents again into "
+		    "an empty data_dir", (unsigned long long)r->seq,
+		    (int)(d->id_len > 200 ? 200 : d->id_len), d->id, why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Takes one replayed record past the checkpoint. */
 static int
 recover_apply(void *arg, const struct wal_record *r, char *err,
@@ -245,6 +274,8 @@ recover_apply(void *arg, const struct wal_record *r, char *err,
 		return -1;
 	}
 	if (r->type == WAL_ADD) {
+		if (recover_check_docs(s, r, err, errlen) == -1)
+			return -1;
 		if (rp->n + r->ndocs > REPLAY_BATCH &&
 		    replay_flush(rp, err, errlen) == -1)
 			return -1;

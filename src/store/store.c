@@ -530,6 +530,9 @@ store_start_merge(struct store *s, size_t first, size_t n)
 			manifest_seg_name(name, sizeof(name),
 			    s->current.segs[i].file);
 			store_obsolete(j, name);
+			manifest_att_name(name, sizeof(name),
+			    s->current.segs[i].file);
+			store_obsolete(j, name);
 			if ((sv = store_saved_find(s,
 			    s->current.segs[i].file)) != NULL && sv->gen != 0) {
 				manifest_del_name(name, sizeof(name), sv->file,
