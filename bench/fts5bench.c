@@ -1,19 +1,23 @@
 /*
  * fts5bench.c: SQLite FTS5 side of the full-text comparison.
  *
- *   fts5bench build DB CORPUS.jsonl
+ *   fts5bench build DB CORPUS.jsonl [-A]
  *	creates DB with one FTS5 table docs(id UNINDEXED, title, text) and
  *	inserts every line in one transaction; prints build_seconds,
- *	peak_rss_kb (VmHWM) and db_bytes.
+ *	peak_rss_kb (VmHWM) and db_bytes.  With -A the table also has the
+ *	bench corpus's attributes, as UNINDEXED columns lang, year,
+ *	category and tags (a JSON array, for json_each).
  *   fts5bench query DB QUERIES [-T threads] [-n queries] [-w warmup]
+ *	[-S SQL]
  *	runs QUERIES (one FTS5 query a line) with T threads, each on its own
  *	read-only connection, each taking n queries from the list (from its
  *	own offset, cycling), after w warm-up queries; prints queries, rps,
  *	p50_us, p99_us.
  *
  * A query is "SELECT id, title, text, bm25(docs) ... MATCH ? ORDER BY rank
- * LIMIT 10" with every row's columns read; latency is taken around
- * sqlite3_reset/bind/step, nothing else.
+ * LIMIT 10", or the statement -S gives (?1 is the line), with every row's
+ * columns read; latency is taken around sqlite3_reset/bind/step, nothing
+ * else.
  *
  * The write path (bench/run's write scenarios), in WAL mode:
  *   fts5bench import DB CORPUS.jsonl [-b batch] [-s full|normal] [-D secs]
@@ -63,6 +67,7 @@
 struct fb_thread {
 	pthread_t		 tid;
 	const char		*db;
+	const char		*sql;
 	char			**queries;
 	size_t			 nq;
 	size_t			 start;
@@ -121,15 +126,25 @@ jstr(json_object *o, const char *key)
 }
 
 static void
-insert_line(sqlite3_stmt *st, const char *line)
+insert_line(sqlite3_stmt *st, const char *line, int attrs)
 {
-	json_object *o;
+	json_object *o, *v;
 
 	if ((o = json_tokener_parse(line)) == NULL)
 		errx(1, "bad corpus line");
 	sqlite3_bind_text(st, 1, jstr(o, "id"), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, jstr(o, "title"), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, jstr(o, "text"), -1, SQLITE_TRANSIENT);
+	if (attrs) {
+		sqlite3_bind_text(st, 4, jstr(o, "lang"), -1, SQLITE_TRANSIENT);
+		if (json_object_object_get_ex(o, "year", &v))
+			sqlite3_bind_int64(st, 5, json_object_get_int64(v));
+		sqlite3_bind_text(st, 6, jstr(o, "category"), -1,
+		    SQLITE_TRANSIENT);
+		if (json_object_object_get_ex(o, "tags", &v))
+			sqlite3_bind_text(st, 7, json_object_to_json_string_ext(
+			    v, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
+	}
 	if (sqlite3_step(st) != SQLITE_DONE)
 		errx(1, "insert failed");
 	sqlite3_reset(st);
@@ -137,7 +152,7 @@ insert_line(sqlite3_stmt *st, const char *line)
 }
 
 static int
-build(const char *path, const char *corpus)
+build(const char *path, const char *corpus, int attrs)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
@@ -152,16 +167,19 @@ build(const char *path, const char *corpus)
 	if (sqlite3_open(path, &db) != SQLITE_OK)
 		errx(1, "%s: %s", path, sqlite3_errmsg(db));
 	sql_exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF");
-	sql_exec(db, "CREATE VIRTUAL TABLE docs USING "
-	    "fts5(id UNINDEXED, title, text)");
+	sql_exec(db, attrs ? "CREATE VIRTUAL TABLE docs USING "
+	    "fts5(id UNINDEXED, title, text, lang UNINDEXED, year UNINDEXED, "
+	    "category UNINDEXED, tags UNINDEXED)" : "CREATE VIRTUAL TABLE docs "
+	    "USING fts5(id UNINDEXED, title, text)");
 	sql_exec(db, "BEGIN");
-	if (sqlite3_prepare_v2(db, "INSERT INTO docs VALUES (?1, ?2, ?3)", -1,
+	if (sqlite3_prepare_v2(db, attrs ? "INSERT INTO docs VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7)" : "INSERT INTO docs VALUES (?1, ?2, ?3)", -1,
 	    &st, NULL) != SQLITE_OK)
 		errx(1, "prepare: %s", sqlite3_errmsg(db));
 	if ((f = fopen(corpus, "r")) == NULL)
 		err(1, "%s", corpus);
 	while (getline(&line, &cap, f) > 0)
-		insert_line(st, line);
+		insert_line(st, line, attrs);
 	fclose(f);
 	free(line);
 	sqlite3_finalize(st);
@@ -182,13 +200,13 @@ run_query(sqlite3_stmt *st, const char *q)
 	long rows = 0;
 	int rc;
 
+	int i, ncols = sqlite3_column_count(st);
+
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, q, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		(void)sqlite3_column_text(st, 0);
-		(void)sqlite3_column_text(st, 1);
-		(void)sqlite3_column_text(st, 2);
-		(void)sqlite3_column_double(st, 3);
+		for (i = 0; i < ncols; i++)
+			(void)sqlite3_column_text(st, i);
 		rows++;
 	}
 	if (rc != SQLITE_DONE)
@@ -210,7 +228,7 @@ query_thread(void *arg)
 	if (sqlite3_open_v2(t->db, &db, SQLITE_OPEN_READONLY |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		errx(1, "%s: %s", t->db, sqlite3_errmsg(db));
-	if (sqlite3_prepare_v2(db, FB_SQL, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, t->sql, -1, &st, NULL) != SQLITE_OK)
 		errx(1, "prepare: %s", sqlite3_errmsg(db));
 	for (i = 0; i < t->warmup; i++, k = (k + 1) % t->nq)
 		run_query(st, t->queries[k]);
@@ -268,7 +286,8 @@ merge(struct histogram *into, const struct histogram *h)
 }
 
 static int
-query(const char *db, const char *qfile, int nthreads, long n, long warmup)
+query(const char *db, const char *qfile, int nthreads, long n, long warmup,
+    const char *sql)
 {
 	struct fb_thread *t;
 	struct histogram all;
@@ -284,6 +303,7 @@ query(const char *db, const char *qfile, int nthreads, long n, long warmup)
 	histogram_init(&all);
 	for (i = 0; i < nthreads; i++) {
 		t[i].db = db;
+		t[i].sql = sql;
 		t[i].queries = qs;
 		t[i].nq = nq;
 		t[i].start = (size_t)i * nq / (size_t)nthreads;
@@ -382,7 +402,7 @@ import(const char *path, const char *corpus, long batch, const char *sync,
 	while (getline(&line, &cap, f) > 0) {
 		if (line[0] == '\n')
 			continue;
-		insert_line(st, line);
+		insert_line(st, line, 0);
 		if (++n % batch == 0) {
 			sql_exec(db, "COMMIT");
 			if (limit > 0 && now_s() - t0 >= limit) {
@@ -567,14 +587,16 @@ main(int argc, char **argv)
 	int ch, threads = 1;
 	long n = 200, warmup = 20, batch = 1000;
 	double window = 0;
-	const char *sync = "normal", *lock = "busy";
+	const char *sync = "normal", *lock = "busy", *sql = FB_SQL;
 
 	if (argc >= 4 && strcmp(argv[1], "build") == 0)
-		return build(argv[2], argv[3]);
+		return build(argv[2], argv[3], argc > 4 &&
+		    strcmp(argv[4], "-A") == 0);
 	if (argc < 4 || (strcmp(argv[1], "query") != 0 &&
 	    strcmp(argv[1], "import") != 0 && strcmp(argv[1], "write") != 0)) {
-		fprintf(stderr, "usage: fts5bench build DB CORPUS | "
-		    "query DB QUERIES [-T threads] [-n n] [-w warmup]\n"
+		fprintf(stderr, "usage: fts5bench build DB CORPUS [-A] | "
+		    "query DB QUERIES [-T threads] [-n n] [-w warmup] "
+		    "[-S SQL]\n"
 		    "       fts5bench import DB CORPUS [-b batch] "
 		    "[-s full|normal] [-D seconds]\n"
 		    "       fts5bench write DB CORPUS [-T threads] [-n n] "
@@ -583,7 +605,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	optind = 4;
-	while ((ch = getopt(argc, argv, "T:n:w:b:s:D:L:")) != -1) {
+	while ((ch = getopt(argc, argv, "T:n:w:b:s:D:L:S:")) != -1) {
 		switch (ch) {
 		case 'T': threads = atoi(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -592,6 +614,7 @@ main(int argc, char **argv)
 		case 's': sync = optarg; break;
 		case 'D': window = atof(optarg); break;
 		case 'L': lock = optarg; break;
+		case 'S': sql = optarg; break;
 		default: return 2;
 		}
 	}
@@ -602,5 +625,5 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "write") == 0)
 		return writes(argv[2], argv[3], threads, n, warmup, window,
 		    sync, lock);
-	return query(argv[2], argv[3], threads, n, warmup);
+	return query(argv[2], argv[3], threads, n, warmup, sql);
 }

@@ -5,7 +5,9 @@
  * and a reply is delimited:
  *
  *   searchd   2-byte length, JSON header, JSON content (the tutorial's
- *             framing); {"action": "search", "value": KEY[, "limit": N]}
+ *             framing); {"action": "search", "value": KEY[, "limit": N]
+ *             [, MEMBERS]}, MEMBERS given raw with -x, such as
+ *             "filter": "lang = fr", "facets": ["lang"]
  *   memcache  text protocol "get KEY\r\n"
  *   redis     RESP "*2\r\n$3\r\nGET\r\n$N\r\nKEY\r\n"
  *
@@ -66,6 +68,7 @@ struct lg_opts {
 	int		 newconn;
 	int		 idle;
 	int		 limit;		/* searchd: -1 to leave out */
+	const char	*extra;		/* searchd: -x, or "" */
 	pid_t		 server;
 	const char	*keyfile;
 };
@@ -178,7 +181,7 @@ static void
 key_encode(const struct lg_opts *o, struct lg_key *k, const char *s,
     size_t len)
 {
-	char body[4096 + 64], esc[8192];
+	char body[8192 + 64], esc[8192];
 	size_t elen;
 	int blen, hlen;
 
@@ -196,11 +199,15 @@ key_encode(const struct lg_opts *o, struct lg_key *k, const char *s,
 		elen = json_escape(esc, s, len);
 		if (o->limit >= 0)
 			blen = snprintf(body, sizeof(body), "{\"action\": "
-			    "\"search\", \"value\": \"%.*s\", \"limit\": %d}",
-			    (int)elen, esc, o->limit);
+			    "\"search\", \"value\": \"%.*s\", \"limit\": %d%s%s}",
+			    (int)elen, esc, o->limit, *o->extra ? ", " : "",
+			    o->extra);
 		else
 			blen = snprintf(body, sizeof(body), "{\"action\": "
-			    "\"search\", \"value\": \"%.*s\"}", (int)elen, esc);
+			    "\"search\", \"value\": \"%.*s\"%s%s}", (int)elen,
+			    esc, *o->extra ? ", " : "", o->extra);
+		if (blen < 0 || (size_t)blen >= sizeof(body))
+			errx(1, "request too long: %.40s", s);
 		k->req = malloc((size_t)blen + 256);
 		hlen = snprintf(k->req + 2, 254, "{\"byteorder\": \"little\", "
 		    "\"content-type\": \"text/json\", \"content-encoding\": "
@@ -645,7 +652,7 @@ usage(void)
 	fprintf(stderr, "usage: peerload -P searchd|memcache|redis -p port "
 	    "-k keyfile [-h host]\n\t[-c conns] [-d depth] [-n replies] "
 	    "[-w warmup] [-t seconds] [-D window-seconds]\n\t[-l limit] "
-	    "[-s server-pid] [-N] [-I idle-connections]\n");
+	    "[-x members] [-s server-pid] [-N] [-I idle-connections]\n");
 	exit(2);
 }
 
@@ -673,7 +680,8 @@ parse_args(struct lg_opts *o, int argc, char **argv)
 	o->warmup = (uint64_t)-1;
 	o->seconds = 30;
 	o->limit = -1;
-	while ((ch = getopt(argc, argv, "P:p:k:h:c:d:n:w:t:D:l:s:NI:")) != -1) {
+	o->extra = "";
+	while ((ch = getopt(argc, argv, "P:p:k:h:c:d:n:w:t:D:l:s:NI:x:")) != -1) {
 		switch (ch) {
 		case 'P': o->proto = parse_proto(optarg); break;
 		case 'p': o->port = atoi(optarg); break;
@@ -686,6 +694,7 @@ parse_args(struct lg_opts *o, int argc, char **argv)
 		case 't': o->seconds = atof(optarg); break;
 		case 'D': o->window = atof(optarg); break;
 		case 'l': o->limit = atoi(optarg); break;
+		case 'x': o->extra = optarg; break;
 		case 's': o->server = (pid_t)atoi(optarg); break;
 		case 'N': o->newconn = 1; break;
 		case 'I': o->idle = atoi(optarg); break;
