@@ -148,6 +148,8 @@ insert_line(sqlite3_stmt *st, const char *line, int attrs)
 	if (sqlite3_step(st) != SQLITE_DONE)
 		errx(1, "insert failed");
 	sqlite3_reset(st);
+	/* A line without year or tags must not keep the last line's. */
+	sqlite3_clear_bindings(st);
 	json_object_put(o);
 }
 

@@ -7,11 +7,13 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "attrfile.h"
 #include "check_engine.h"
 #include "check_run.h"
 #include "corpus.h"
@@ -438,6 +440,164 @@ START_TEST(test_segfile_sealed_damage)
 }
 END_TEST
 
+/* A mapped segment with attributes price (float), n (int), tag (string). */
+static struct index *
+attr_segment(struct schema *sc, const char *name)
+{
+	struct build *b = build_new(sc);
+	struct corpus_doc cd;
+	struct index *ix, *m;
+	char id[16], extra[128], err[512];
+	uint32_t dup;
+	int i;
+
+	for (i = 0; i < 50; i++) {
+		memset(&cd, 0, sizeof(cd));
+		buf_init(&cd.extra);
+		snprintf(id, sizeof(id), "d%d", i);
+		snprintf(extra, sizeof(extra), "\"price\": %d.5, \"n\": %d, "
+		    "\"tag\": [\"t%d\", \"u\"]", i, i % 7, i % 3);
+		buf_add(&cd.extra, extra, strlen(extra));
+		cd.id = id;
+		cd.id_len = strlen(id);
+		cd.text = "some words";
+		cd.text_len = 10;
+		ck_assert_int_eq(build_add(b, &cd, &dup), 0);
+		buf_free(&cd.extra);
+	}
+	ix = build_finish(b);
+	ck_assert_int_eq(segfile_write(ix, tmpdir, name, err, sizeof(err)), 0);
+	index_free(ix);
+	m = segfile_open(tmpdir, name, SEGFILE_FULL, err, sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	m->schema = schema_retain(sc);
+	return m;
+}
+
+static size_t
+read_whole(const char *path, uint8_t **p)
+{
+	struct stat st;
+	int fd;
+
+	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*p = malloc((size_t)st.st_size);
+	ck_assert_int_eq(read(fd, *p, (size_t)st.st_size), st.st_size);
+	close(fd);
+	return (size_t)st.st_size;
+}
+
+static void
+write_whole(const char *path, const uint8_t *p, size_t len)
+{
+	int fd;
+
+	ck_assert_int_ne(fd = open(path, O_WRONLY | O_TRUNC), -1);
+	ck_assert_int_eq(write(fd, p, len), (ssize_t)len);
+	close(fd);
+}
+
+/*
+ * Saved columns read back equal; a file whose checksums match but whose
+ * columns break what searches rely on (a NaN, a -0, two values of a
+ * single attribute in one document, a string number past the dictionary)
+ * is refused, as is a FIFO, which must not block the start.
+ */
+START_TEST(test_attrfile)
+{
+	struct schema *sc = schema_new(NULL);
+	struct index *ix, *m;
+	struct attrfile_head h;
+	const struct attr_col *a, *c;
+	uint8_t *p, *q;
+	char err[512], path[128];
+	size_t len, at, k;
+	double bad[2] = { 0, 0 };
+	uint32_t two, big;
+
+	schema_add(sc, "price", ATTR_FLOAT, 0);
+	schema_add(sc, "n", ATTR_INT, 0);
+	schema_add(sc, "tag", ATTR_STRING, 1);
+	ix = attr_segment(sc, "00000004.seg");
+	ck_assert_int_eq(attrfile_read(ix, tmpdir, 4, err, sizeof(err)), 1);
+	ck_assert_int_eq(attrs_attach(ix, err, sizeof(err)), 0);
+	ck_assert_int_eq(attrfile_write(ix, tmpdir, 4, err, sizeof(err)), 0);
+	m = attr_segment(sc, "00000004.seg");
+	ck_assert_int_eq(attrfile_read(m, tmpdir, 4, err, sizeof(err)), 0);
+	for (k = 0; k < 3; k++) {
+		a = &ix->cols[k];
+		c = &m->cols[k];
+		ck_assert_uint_eq(a->nvals, c->nvals);
+		ck_assert_mem_eq(a->offs, c->offs, 51 * sizeof(uint32_t));
+		if (k < 2)
+			ck_assert_mem_eq(a->vals.i, c->vals.i, a->nvals * 8);
+	}
+	ck_assert_uint_eq(c->nstr, 4);
+	ck_assert_mem_eq(a->ord_offs, c->ord_offs, 5 * sizeof(uint32_t));
+	ck_assert_mem_eq(a->ord_docs, c->ord_docs, a->ord_offs[4] * 4);
+	index_free(m);
+
+	snprintf(path, sizeof(path), "%s/00000004.att", tmpdir);
+	len = read_whole(path, &p);
+	q = malloc(len);
+	/* The price values follow the first column's head and offsets. */
+	at = sizeof(h) + sizeof(struct attrfile_col) + 51 * 4 + 4;
+	bad[0] = NAN;
+	bad[1] = -0.0;
+	/* The places are right: doc 0's price, offsets, first tag. */
+	memcpy(&bad[0], p + at, 8);
+	ck_assert(bad[0] == 0.5);
+	memcpy(&two, p + sizeof(h) + sizeof(struct attrfile_col) + 8, 4);
+	ck_assert_uint_eq(two, 2);
+	memcpy(&big, p + sizeof(h) + 3 * sizeof(struct attrfile_col) +
+	    3 * 208 + 2 * 400, 4);
+	ck_assert_uint_lt(big, 4);
+	/* Sealed again but unchanged, it is read. */
+	attrfile_seal(p, len);
+	write_whole(path, p, len);
+	m = attr_segment(sc, "00000004.seg");
+	ck_assert_int_eq(attrfile_read(m, tmpdir, 4, err, sizeof(err)), 0);
+	index_free(m);
+	bad[0] = NAN;
+	for (k = 0; k < 4; k++) {
+		memcpy(q, p, len);
+		if (k < 2)
+			memcpy(q + at, &bad[k], 8);
+		else if (k == 2) {
+			/* Document 0 holds document 1's price too. */
+			memcpy(&two, q + sizeof(h) + sizeof(struct attrfile_col) +
+			    8, 4);
+			memcpy(q + sizeof(h) + sizeof(struct attrfile_col) + 4,
+			    &two, 4);
+		} else {
+			/* tag's first value, past price's and n's columns. */
+			big = 4;
+			memcpy(q + sizeof(h) + 3 * sizeof(struct attrfile_col) +
+			    3 * 208 + 2 * 400, &big, 4);
+		}
+		attrfile_seal(q, len);
+		write_whole(path, q, len);
+		m = attr_segment(sc, "00000004.seg");
+		ck_assert_int_eq(attrfile_read(m, tmpdir, 4, err, sizeof(err)),
+		    -1);
+		ck_assert_str_eq(err, "its columns do not add up");
+		index_free(m);
+	}
+	free(q);
+	free(p);
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	m = attr_segment(sc, "00000004.seg");
+	ck_assert_int_eq(attrfile_read(m, tmpdir, 4, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "not an attribute file of this machine, or "
+	    "damaged");
+	index_free(m);
+	index_free(ix);
+	schema_free(sc);
+}
+END_TEST
+
 START_TEST(test_delfile)
 {
 	struct index *ix = small_index();
@@ -494,6 +654,7 @@ main(void)
 	tcase_add_test(tc, test_segfile_damage);
 	tcase_add_test(tc, test_segfile_sealed_damage);
 	tcase_add_test(tc, test_delfile);
+	tcase_add_test(tc, test_attrfile);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -309,8 +309,7 @@ attrs_make_strings(struct attrs_make *m)
 	buf_free(&m->strs);
 }
 
-/* Each string's documents, a document once however often it has it. */
-static void
+void
 attrs_make_lists(struct attr_col *c, uint32_t ndocs)
 {
 	uint32_t *last, d, j, o, n = 0;

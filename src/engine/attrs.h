@@ -108,6 +108,11 @@ attr_string(const struct attr_col *c, uint32_t ord, size_t *len)
 	return c->str + c->str_offs[ord];
 }
 /*
+ * Makes a string column's lists of each string's documents (a document
+ * once however often it has the string) from its values.
+ */
+void	attrs_make_lists(struct attr_col *, uint32_t ndocs);
+/*
  * The first string number whose string is >= s (c->nstr when none);
  * *found says whether it is equal.
  */

@@ -157,6 +157,27 @@ sortk_down(struct sortk *sk, size_t i)
 	sk->hits[i] = h;
 }
 
+/*
+ * Whether a full heap's worst hit beats h on the first key alone, which
+ * settles most hits of a long list after reading one value.
+ */
+static int
+sortk_loses(const struct sortk *sk, const struct sort_hit *h)
+{
+	const struct sort_key *key = &sk->keys[0];
+	const struct sort_value *a = &h->v[0], *b = &sk->hits[0].v[0];
+	int r;
+
+	if (key->attr == SORT_SCORE)
+		r = (h->score > sk->hits[0].score) - (h->score <
+		    sk->hits[0].score);
+	else if (a->missing || b->missing)
+		return a->missing && !b->missing;
+	else
+		r = sortk_cmp_value(sk->sc->attrs[key->attr].type, a, b);
+	return key->desc ? r < 0 : r > 0;
+}
+
 void
 sortk_push(struct sortk *sk, const struct snapshot_seg *seg, uint32_t local,
     double score)
@@ -170,7 +191,13 @@ sortk_push(struct sortk *sk, const struct snapshot_seg *seg, uint32_t local,
 	h.score = score;
 	h.seg = seg;
 	h.local = local;
-	for (i = 0; i < sk->nkeys; i++) {
+	if (sk->keys[0].attr != SORT_SCORE)
+		sortk_value(sk, &sk->keys[0], seg, local, &h.v[0]);
+	else
+		memset(&h.v[0], 0, sizeof(h.v[0]));
+	if (sk->n == sk->k && sortk_loses(sk, &h))
+		return;
+	for (i = 1; i < sk->nkeys; i++) {
 		if (sk->keys[i].attr == SORT_SCORE)
 			memset(&h.v[i], 0, sizeof(h.v[i]));
 		else

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,31 +23,6 @@
 
 #define ATTRFILE_ORDER		0x0102030405060708ULL
 #define ATTRFILE_MAX		((uint64_t)1 << 40)
-
-/* The first bytes; checksum covers everything before it. */
-struct attrfile_head {
-	char		magic[8];
-	uint32_t	version;
-	uint32_t	order;
-	uint64_t	file_size;
-	uint64_t	segment_sum;	/* the segment file header's checksum */
-	uint64_t	schema_sum;	/* of attrfile_schema_sum's text */
-	uint32_t	ndocs;
-	uint32_t	ncols;
-	uint64_t	body_sum;	/* xxh3-64 of everything after this */
-	uint64_t	checksum;
-};
-
-/* Before each column's arrays, each of which is padded to 8 bytes. */
-struct attrfile_col {
-	uint64_t	nvals;
-	uint64_t	str_len;
-	uint64_t	nlisted;	/* ord_docs entries */
-	int64_t		min;
-	int64_t		max;
-	uint32_t	nstr;
-	uint32_t	reserved;
-};
 
 static uint64_t
 attrfile_schema_sum(const struct schema *sc)
@@ -96,7 +72,6 @@ attrfile_put_col(struct buf *b, const struct attr_col *c, enum attr_type t,
 	if (t == ATTR_STRING) {
 		h.nstr = c->nstr;
 		h.str_len = c->str_offs[c->nstr];
-		h.nlisted = c->ord_offs[c->nstr];
 	}
 	attrfile_put(b, &h, sizeof(h));
 	attrfile_put(b, c->offs, ((size_t)ndocs + 1) * sizeof(*c->offs));
@@ -107,8 +82,17 @@ attrfile_put_col(struct buf *b, const struct attr_col *c, enum attr_type t,
 	attrfile_put(b, c->vals.ord, c->nvals * sizeof(uint32_t));
 	attrfile_put(b, c->str_offs, ((size_t)c->nstr + 1) * sizeof(uint64_t));
 	attrfile_put(b, c->str, h.str_len);
-	attrfile_put(b, c->ord_offs, ((size_t)c->nstr + 1) * sizeof(uint32_t));
-	attrfile_put(b, c->ord_docs, h.nlisted * sizeof(uint32_t));
+}
+
+void
+attrfile_seal(void *p, size_t len)
+{
+	struct attrfile_head h;
+
+	memcpy(&h, p, sizeof(h));
+	h.body_sum = XXH3_64bits((uint8_t *)p + sizeof(h), len - sizeof(h));
+	h.checksum = XXH3_64bits(&h, offsetof(struct attrfile_head, checksum));
+	memcpy(p, &h, sizeof(h));
 }
 
 int
@@ -139,9 +123,8 @@ attrfile_write(const struct index *ix, const char *dir, uint64_t file,
 	h.schema_sum = attrfile_schema_sum(sc);
 	h.ndocs = ix->ndocs;
 	h.ncols = (uint32_t)sc->nattrs;
-	h.body_sum = XXH3_64bits(b.data + sizeof(h), b.len - sizeof(h));
-	h.checksum = XXH3_64bits(&h, offsetof(struct attrfile_head, checksum));
 	memcpy(b.data, &h, sizeof(h));
+	attrfile_seal(b.data, b.len);
 	manifest_att_name(name, sizeof(name), file);
 	rc = fsio_replace(dir, name, b.data, b.len, err, errlen);
 	buf_free(&b);
@@ -153,6 +136,7 @@ static uint8_t *
 attrfile_load(const char *dir, uint64_t file, size_t *len, int *absent,
     char *err, size_t errlen)
 {
+	struct attrfile_head h;
 	struct stat st;
 	char name[64], path[4096];
 	uint8_t *p;
@@ -161,24 +145,29 @@ attrfile_load(const char *dir, uint64_t file, size_t *len, int *absent,
 	*absent = 0;
 	manifest_att_name(name, sizeof(name), file);
 	if (fsio_path(path, sizeof(path), dir, name) == -1) {
-		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+		snprintf(err, errlen, "path too long");
 		return NULL;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		*absent = errno == ENOENT;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) == -1 || st.st_size < (off_t)sizeof(struct
-	    attrfile_head) || (uint64_t)st.st_size > ATTRFILE_MAX) {
-		snprintf(err, errlen, "%s: not an attribute file", path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(h) || (uint64_t)st.st_size >
+	    ATTRFILE_MAX || fsio_pread(fd, &h, sizeof(h), 0) == -1 ||
+	    h.checksum != XXH3_64bits(&h, offsetof(struct attrfile_head,
+	    checksum)) || h.file_size != (uint64_t)st.st_size) {
+		/* Its header vouches for its size before it is read whole. */
+		snprintf(err, errlen, "not an attribute file of this "
+		    "machine, or damaged");
 		close(fd);
 		return NULL;
 	}
 	*len = (size_t)st.st_size;
 	p = xmalloc(*len);
 	if (fsio_pread(fd, p, *len, 0) == -1) {
-		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		snprintf(err, errlen, "read: %s", strerror(errno));
 		free(p);
 		p = NULL;
 	}
@@ -212,15 +201,16 @@ attrfile_take(struct attrfile_in *in, uint64_t n, size_t size)
 	return v;
 }
 
+/* Offsets from 0 to last, each document with at most max values. */
 static int
-attrfile_offs_ok(const uint32_t *v, size_t n, uint64_t last)
+attrfile_offs_ok(const uint32_t *v, size_t n, uint64_t last, uint32_t max)
 {
 	size_t i;
 
 	if (v[0] != 0 || v[n - 1] != last)
 		return 0;
 	for (i = 1; i < n; i++)
-		if (v[i] < v[i - 1])
+		if (v[i] < v[i - 1] || v[i] - v[i - 1] > max)
 			return 0;
 	return 1;
 }
@@ -249,40 +239,35 @@ attrfile_strings_ok(const struct attr_col *c, uint64_t str_len)
 	return 1;
 }
 
-/* Every value within its column's bounds, as the searches rely on. */
+/*
+ * Every value as attrs_attach makes them, as the searches rely on: ints
+ * within the column's bounds (facets size arrays by them), floats finite
+ * and never -0 (sorts and facets need a total order), strings numbered
+ * within the dictionary.
+ */
 static int
-attrfile_values_ok(const struct attr_col *c, enum attr_type t,
-    uint32_t ndocs)
+attrfile_values_ok(const struct attr_col *c, enum attr_type t)
 {
 	uint64_t j;
-	uint32_t o, k;
 
-	if (t == ATTR_INT) {
-		for (j = 0; j < c->nvals; j++)
-			if (c->vals.i[j] < c->min || c->vals.i[j] > c->max)
-				return 0;
-		return 1;
-	}
-	if (t == ATTR_FLOAT)
-		return 1;
-	for (j = 0; j < c->nvals; j++)
-		if (c->vals.ord[j] >= c->nstr)
+	for (j = 0; j < c->nvals; j++) {
+		if (t == ATTR_INT && (c->vals.i[j] < c->min ||
+		    c->vals.i[j] > c->max))
 			return 0;
-	if (!attrfile_offs_ok(c->ord_offs, (size_t)c->nstr + 1,
-	    c->ord_offs[c->nstr]))
-		return 0;
-	for (o = 0; o < c->nstr; o++)
-		for (k = c->ord_offs[o]; k < c->ord_offs[o + 1]; k++)
-			if (c->ord_docs[k] >= ndocs || (k > c->ord_offs[o] &&
-			    c->ord_docs[k] <= c->ord_docs[k - 1]))
-				return 0;
+		if (t == ATTR_FLOAT && (!isfinite(c->vals.f[j]) ||
+		    (c->vals.f[j] == 0 && signbit(c->vals.f[j]))))
+			return 0;
+		if (t == ATTR_STRING && c->vals.ord[j] >= c->nstr)
+			return 0;
+	}
 	return 1;
 }
 
 static int
-attrfile_get_col(struct attrfile_in *in, struct attr_col *c, enum attr_type t,
-    uint32_t ndocs)
+attrfile_get_col(struct attrfile_in *in, struct attr_col *c,
+    const struct attr_def *a, uint32_t ndocs)
 {
+	enum attr_type t = a->type;
 	struct attrfile_col h;
 
 	if (in->left < sizeof(h))
@@ -295,26 +280,23 @@ attrfile_get_col(struct attrfile_in *in, struct attr_col *c, enum attr_type t,
 	c->max = h.max;
 	if ((c->offs = attrfile_take(in, (uint64_t)ndocs + 1,
 	    sizeof(*c->offs))) == NULL || h.nvals > UINT32_MAX ||
-	    !attrfile_offs_ok(c->offs, (size_t)ndocs + 1, h.nvals))
+	    !attrfile_offs_ok(c->offs, (size_t)ndocs + 1, h.nvals,
+	    a->multi ? ATTRS_VALUES_MAX : 1))
 		return -1;
 	if (t != ATTR_STRING)
 		return (c->vals.i = attrfile_take(in, h.nvals,
 		    sizeof(int64_t))) == NULL ||
-		    !attrfile_values_ok(c, t, ndocs) ? -1 : 0;
+		    !attrfile_values_ok(c, t) ? -1 : 0;
 	c->nstr = h.nstr;
 	if (h.nstr == UINT32_MAX || (c->vals.ord = attrfile_take(in, h.nvals,
 	    sizeof(uint32_t))) == NULL ||
 	    (c->str_offs = attrfile_take(in, (uint64_t)h.nstr + 1,
 	    sizeof(uint64_t))) == NULL ||
 	    (c->str = attrfile_take(in, h.str_len, 1)) == NULL ||
-	    !attrfile_strings_ok(c, h.str_len) ||
-	    (c->ord_offs = attrfile_take(in, (uint64_t)h.nstr + 1,
-	    sizeof(uint32_t))) == NULL ||
-	    c->ord_offs[h.nstr] != h.nlisted ||
-	    (c->ord_docs = attrfile_take(in, h.nlisted,
-	    sizeof(uint32_t))) == NULL)
+	    !attrfile_strings_ok(c, h.str_len) || !attrfile_values_ok(c, t))
 		return -1;
-	return attrfile_values_ok(c, t, ndocs) ? 0 : -1;
+	attrs_make_lists(c, ndocs);
+	return 0;
 }
 
 static int
@@ -363,7 +345,7 @@ attrfile_read(struct index *ix, const char *dir, uint64_t file, char *err,
 	in.left = len - sizeof(h);
 	cols = xcalloc(sc->nattrs, sizeof(*cols));
 	for (i = 0; i < sc->nattrs && rc == 0; i++)
-		if (attrfile_get_col(&in, &cols[i], sc->attrs[i].type,
+		if (attrfile_get_col(&in, &cols[i], &sc->attrs[i],
 		    ix->ndocs) == -1)
 			rc = attrfile_bad(err, errlen, "its columns do not add "
 			    "up");

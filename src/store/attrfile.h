@@ -9,7 +9,8 @@
  * damaged, made for another schema or for another file is made again
  * from the documents, never trusted.  It is written once, as segment
  * files are (temporary name, synced, renamed, directory synced), and
- * removed with its segment.
+ * removed with its segment.  Each string's list of documents is not in
+ * it: that is made again from the values as the file is read.
  */
 #ifndef SEARCHD_ATTRFILE_H
 #define SEARCHD_ATTRFILE_H
@@ -22,7 +23,44 @@ struct index;
 #define ATTRFILE_MAGIC		"SDATTRS1"
 #define ATTRFILE_VERSION	1
 
-/* 0, or -1 with "PATH: what failed: why" in err (nothing left behind). */
+/* The first bytes; checksum covers everything before it. */
+struct attrfile_head {
+	char		magic[8];
+	uint32_t	version;
+	uint32_t	order;
+	uint64_t	file_size;
+	uint64_t	segment_sum;	/* the segment file header's checksum */
+	uint64_t	schema_sum;	/* of attrfile_schema_sum's text */
+	uint32_t	ndocs;
+	uint32_t	ncols;
+	uint64_t	body_sum;	/* xxh3-64 of everything after this */
+	uint64_t	checksum;
+};
+
+/*
+ * Before each column's arrays, each of which is padded to 8 bytes.  The
+ * lists of each string's documents are not saved: made again from the
+ * values, they cannot disagree with them.
+ */
+struct attrfile_col {
+	uint64_t	nvals;
+	uint64_t	str_len;
+	int64_t		min;
+	int64_t		max;
+	uint32_t	nstr;
+	uint32_t	reserved;
+};
+
+/*
+ * Sets the checksums of a file in memory to match its bytes, as a writer
+ * does last: tests use it to make damage checksums miss.
+ */
+void	attrfile_seal(void *, size_t);
+
+/*
+ * 0, or -1 with "PATH: what failed: why" in err; a file may be left if
+ * only the directory's sync failed, which for a cache is no harm.
+ */
 int	attrfile_write(const struct index *, const char *dir, uint64_t file,
 	    char *err, size_t errlen);
 /*

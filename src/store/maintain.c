@@ -133,8 +133,11 @@ maintain_rewrite(struct store *s, struct store_job *j)
 	return;
 fail:
 	/* Nothing this job wrote is named by a manifest: take it back. */
-	if (seg[0] != '\0')
+	if (seg[0] != '\0') {
 		datadir_unlink(s->dir, seg);
+		manifest_att_name(name, sizeof(name), j->out_file);
+		datadir_unlink(s->dir, name);
+	}
 	for (i = 0; i < saved; i++) {
 		manifest_del_name(name, sizeof(name), j->save[i].file,
 		    j->save[i].gen);
