@@ -437,14 +437,14 @@ class BadDocuments(unittest.TestCase):
                 f.write("attribute year int\n")
             mark = d.log_count()
             d.signal(signal.SIGHUP)
-            d.wait_log(r"indexed 1 documents", start=mark)
+            d.wait_log(r"reload: new index in service", start=mark)
             with d.connect() as s:
                 self.assertEqual(search(s, filter="year = 1999")["total"], 1)
             with open(d.conf, "a") as f:
                 f.write("attribute lang string\n")
             mark = d.log_count()
             d.signal(signal.SIGHUP)
-            d.wait_log(r"indexed 1 documents", start=mark)
+            d.wait_log(r"reload: new index in service", start=mark)
             with d.connect() as s:
                 self.assertEqual(search(s, filter="lang = fr AND year = "
                                         "1999")["total"], 1)
