@@ -215,11 +215,11 @@ search_facet_value(struct buf *b, enum attr_type type,
 	buf_add(b, "{", 1);
 	buf_json_key(b, "value");
 	if (type == ATTR_STRING)
-		buf_json_string(b, c->s, c->len);
+		buf_json_string(b, c->v.s, c->v.len);
 	else if (type == ATTR_INT)
-		buf_json_int(b, c->i);
+		buf_json_int(b, c->v.i);
 	else
-		buf_json_double(b, c->f);
+		buf_json_double(b, c->v.f);
 	buf_add(b, ", ", 2);
 	buf_json_key(b, "count");
 	buf_json_uint(b, c->count);

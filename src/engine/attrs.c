@@ -266,14 +266,10 @@ attrs_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct attrs_make *m = arg;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-	size_t la = m->s_len[a], lb = m->s_len[b];
-	int r;
 
-	r = memcmp(buf_bytes(&m->strs, m->s_off[a]),
-	    buf_bytes(&m->strs, m->s_off[b]), la < lb ? la : lb);
-	if (r == 0)
-		r = (la > lb) - (la < lb);
-	return r;
+	return attr_bytes_cmp((const char *)buf_bytes(&m->strs, m->s_off[a]),
+	    m->s_len[a], (const char *)buf_bytes(&m->strs, m->s_off[b]),
+	    m->s_len[b]);
 }
 
 /* Numbers the distinct strings in byte order; the values become them. */
@@ -425,15 +421,11 @@ attr_string_find(const struct attr_col *c, const char *s, size_t len,
 	uint32_t lo = 0, hi = c->nstr, mid;
 	const char *x;
 	size_t xl;
-	int r;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		x = attr_string(c, mid, &xl);
-		r = memcmp(x, s, xl < len ? xl : len);
-		if (r == 0)
-			r = (xl > len) - (xl < len);
-		if (r < 0)
+		if (attr_bytes_cmp(x, xl, s, len) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;

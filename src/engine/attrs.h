@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "schema.h"
 
@@ -98,6 +99,38 @@ attrs_memory(const struct attr_col *cols, size_t n, uint32_t ndocs)
 		    cols[i].nvals * sizeof(int64_t);
 	}
 	return bytes;
+}
+
+/*
+ * One value of an attribute as searches hand it on: i, f, or s and len
+ * (pointing into an index), as its type says.
+ */
+struct attr_value {
+	int64_t		 i;
+	double		 f;
+	const char	*s;
+	size_t		 len;
+};
+
+/* Byte order, a string before those it begins. */
+static inline int
+attr_bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+	int r = memcmp(a, b, la < lb ? la : lb);
+
+	return r != 0 ? r : (la > lb) - (la < lb);
+}
+
+/* The order filters, sorts and facets agree on. */
+static inline int
+attr_value_cmp(enum attr_type type, const struct attr_value *a,
+    const struct attr_value *b)
+{
+	if (type == ATTR_INT)
+		return (a->i > b->i) - (a->i < b->i);
+	if (type == ATTR_FLOAT)
+		return (a->f > b->f) - (a->f < b->f);
+	return attr_bytes_cmp(a->s, a->len, b->s, b->len);
 }
 
 /* The string numbered ord in a string column. */

@@ -51,9 +51,9 @@ static uint32_t
 facet_hash(enum attr_type type, const struct facet_count *c)
 {
 	if (type == ATTR_STRING)
-		return hash_bytes(c->s, c->len);
-	return hash_bytes((const char *)(type == ATTR_INT ? (const void *)&c->i :
-	    (const void *)&c->f), 8);
+		return hash_bytes(c->v.s, c->v.len);
+	return hash_bytes((const char *)(type == ATTR_INT ?
+	    (const void *)&c->v.i : (const void *)&c->v.f), 8);
 }
 
 static int
@@ -61,10 +61,10 @@ facet_same(enum attr_type type, const struct facet_count *a,
     const struct facet_count *b)
 {
 	if (type == ATTR_STRING)
-		return a->len == b->len && memcmp(a->s, b->s, a->len) == 0;
+		return attr_bytes_cmp(a->v.s, a->v.len, b->v.s, b->v.len) == 0;
 	if (type == ATTR_INT)
-		return a->i == b->i;
-	return memcmp(&a->f, &b->f, sizeof(a->f)) == 0;
+		return a->v.i == b->v.i;
+	return memcmp(&a->v.f, &b->v.f, sizeof(a->v.f)) == 0;
 }
 
 static void facet_map_add(struct facet_map *, enum attr_type,
@@ -141,9 +141,9 @@ facet_flush(struct facets *f, struct facet_attr *fa)
 			continue;
 		memset(&fc, 0, sizeof(fc));
 		if (fa->type == ATTR_STRING)
-			fc.s = attr_string(c, (uint32_t)k, &fc.len);
+			fc.v.s = attr_string(c, (uint32_t)k, &fc.v.len);
 		else
-			fc.i = (int64_t)((uint64_t)c->min + k);
+			fc.v.i = (int64_t)((uint64_t)c->min + k);
 		fc.count = fa->counts[k];
 		facet_map_add(&fa->map, fa->type, &fc);
 	}
@@ -227,8 +227,8 @@ facet_add_docs(struct facet_attr *fa, const struct attr_col *c,
 			if (facet_seen_before(c, fa->type, lo, j))
 				continue;
 			memset(&fc, 0, sizeof(fc));
-			fc.i = fa->type == ATTR_INT ? c->vals.i[j] : 0;
-			fc.f = fa->type == ATTR_FLOAT ? c->vals.f[j] : 0;
+			fc.v.i = fa->type == ATTR_INT ? c->vals.i[j] : 0;
+			fc.v.f = fa->type == ATTR_FLOAT ? c->vals.f[j] : 0;
 			fc.count = 1;
 			facet_map_add(&fa->map, fa->type, &fc);
 		}
@@ -255,16 +255,10 @@ facet_cmp(const void *pa, const void *pb, void *arg)
 {
 	const struct facet_count *a = pa, *b = pb;
 	enum attr_type type = *(const enum attr_type *)arg;
-	int r;
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
-	if (type == ATTR_INT)
-		return (a->i > b->i) - (a->i < b->i);
-	if (type == ATTR_FLOAT)
-		return (a->f > b->f) - (a->f < b->f);
-	r = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
-	return r != 0 ? r : (a->len > b->len) - (a->len < b->len);
+	return attr_value_cmp(type, &a->v, &b->v);
 }
 
 void

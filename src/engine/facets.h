@@ -10,19 +10,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrs.h"
+
 #define FACETS_MAX		16	/* attributes counted by one search */
 #define FACETS_LIMIT_MAX	1000	/* values shown per attribute */
 #define FACETS_LIMIT_DEFAULT	10
 
 struct snapshot;
 
-/* A value and its count; s points into a segment of the snapshot. */
+/* A value and its count; a string points into the snapshot. */
 struct facet_count {
-	const char	*s;
-	size_t		 len;
-	int64_t		 i;
-	double		 f;
-	uint64_t	 count;
+	struct attr_value	v;
+	uint64_t		count;
 };
 
 /* The most frequent values of one attribute, most frequent first. */

@@ -39,8 +39,6 @@ sortk_value(const struct sortk *sk, const struct sort_key *key,
 	const struct attr_col *c = &seg->ix->cols[key->attr];
 	enum attr_type type = sk->sc->attrs[key->attr].type;
 	uint32_t j, lo = c->offs[local], hi = c->offs[local + 1], best;
-	size_t len;
-	const char *s;
 	int better;
 
 	memset(v, 0, sizeof(*v));
@@ -59,28 +57,11 @@ sortk_value(const struct sortk *sk, const struct sort_key *key,
 			best = j;
 	}
 	if (type == ATTR_INT)
-		v->i = c->vals.i[best];
+		v->val.i = c->vals.i[best];
 	else if (type == ATTR_FLOAT)
-		v->f = c->vals.f[best];
-	else {
-		s = attr_string(c, c->vals.ord[best], &len);
-		v->s = s;
-		v->len = len;
-	}
-}
-
-static int
-sortk_cmp_value(enum attr_type type, const struct sort_value *a,
-    const struct sort_value *b)
-{
-	int r;
-
-	if (type == ATTR_INT)
-		return (a->i > b->i) - (a->i < b->i);
-	if (type == ATTR_FLOAT)
-		return (a->f > b->f) - (a->f < b->f);
-	r = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
-	return r != 0 ? r : (a->len > b->len) - (a->len < b->len);
+		v->val.f = c->vals.f[best];
+	else
+		v->val.s = attr_string(c, c->vals.ord[best], &v->val.len);
 }
 
 /* <0 when a comes first. */
@@ -104,8 +85,8 @@ sortk_cmp(const struct sortk *sk, const struct sort_hit *a,
 					return r;
 				continue;
 			}
-			r = sortk_cmp_value(sk->sc->attrs[key->attr].type,
-			    &a->v[i], &b->v[i]);
+			r = attr_value_cmp(sk->sc->attrs[key->attr].type,
+			    &a->v[i].val, &b->v[i].val);
 		}
 		if (r != 0)
 			return key->desc ? -r : r;
@@ -114,9 +95,7 @@ sortk_cmp(const struct sortk *sk, const struct sort_hit *a,
 		return a->score > b->score ? -1 : 1;
 	index_doc(a->seg->ix, a->local, &da);
 	index_doc(b->seg->ix, b->local, &db);
-	r = memcmp(da.id, db.id, da.id_len < db.id_len ? da.id_len : db.id_len);
-	if (r == 0)
-		r = (da.id_len > db.id_len) - (da.id_len < db.id_len);
+	r = attr_bytes_cmp(da.id, da.id_len, db.id, db.id_len);
 	return r != 0 ? r : (a->doc > b->doc) - (a->doc < b->doc);
 }
 
@@ -174,7 +153,8 @@ sortk_loses(const struct sortk *sk, const struct sort_hit *h)
 	else if (a->missing || b->missing)
 		return a->missing && !b->missing;
 	else
-		r = sortk_cmp_value(sk->sc->attrs[key->attr].type, a, b);
+		r = attr_value_cmp(sk->sc->attrs[key->attr].type, &a->val,
+		    &b->val);
 	return key->desc ? r < 0 : r > 0;
 }
 

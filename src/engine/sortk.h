@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrs.h"
 #include "index.h"
 
 #define SORT_KEYS_MAX		4
@@ -27,11 +28,8 @@ struct sort_key {
 
 /* A hit's value of one key; missing when it has none. */
 struct sort_value {
-	int		 missing;
-	int64_t		 i;
-	double		 f;
-	const char	*s;
-	size_t		 len;
+	int			 missing;
+	struct attr_value	 val;
 };
 
 struct sort_hit {

@@ -222,7 +222,6 @@ attrfile_strings_ok(const struct attr_col *c, uint64_t str_len)
 	const char *a, *b;
 	size_t la, lb;
 	uint32_t i;
-	int r;
 
 	if (c->str_offs[0] != 0 || c->str_offs[c->nstr] != str_len)
 		return 0;
@@ -232,8 +231,7 @@ attrfile_strings_ok(const struct attr_col *c, uint64_t str_len)
 	for (i = 1; i < c->nstr; i++) {
 		a = attr_string(c, i - 1, &la);
 		b = attr_string(c, i, &lb);
-		r = memcmp(a, b, la < lb ? la : lb);
-		if (r > 0 || (r == 0 && la >= lb))
+		if (attr_bytes_cmp(a, la, b, lb) >= 0)
 			return 0;
 	}
 	return 1;
