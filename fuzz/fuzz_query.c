@@ -2,7 +2,7 @@
  * fuzz_query.c: a search value as search.c handles it: parse it, then run
  * it (or, when it did not parse, the exact-id lookup alone) on the built-in
  * index and cut a snippet for every hit; then the same on the built-in
- * index stemmed in English.
+ * index stemmed in English, and on one with fields (title:word).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,16 +20,20 @@ struct fuzz_index {
 	struct snapshot	*snap;
 };
 
-static struct fuzz_index plain, stemmed;
+static struct fuzz_index plain, stemmed, fielded;
 
 static void
-fuzz_index_init(struct fuzz_index *f, const char *lang)
+fuzz_index_init(struct fuzz_index *f, const char *lang, int fields)
 {
 	struct schema *sc;
 
 	if (f->ix != NULL)
 		return;
-	sc = lang != NULL ? schema_new(lang) : NULL;
+	sc = lang != NULL || fields ? schema_new(lang) : NULL;
+	if (fields) {
+		schema_add_field(sc, "title", 3, 0.75);
+		schema_add_field(sc, "text", 1, 0.5);
+	}
 	if ((f->ix = import_builtin(sc)) == NULL)
 		abort();
 	schema_free(sc);
@@ -47,7 +51,8 @@ fuzz_search(const struct fuzz_index *f, const char *value, size_t size,
 	char err[256];
 	size_t n, i, offset;
 
-	q = query_parse(value, size, index_lang(f->ix), exact, err, sizeof(err));
+	q = query_parse_schema(value, size, f->ix->schema, exact,
+	    (uint32_t)(size % 4), err, sizeof(err));
 	if (q == NULL && memchr(err, '\0', sizeof(err)) == NULL)
 		abort();
 	/* Vary offset from the input so paging is covered too. */
@@ -79,14 +84,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *value;
 
-	fuzz_index_init(&plain, NULL);
-	fuzz_index_init(&stemmed, stem_language("english"));
+	fuzz_index_init(&plain, NULL, 0);
+	fuzz_index_init(&stemmed, stem_language("english"), 0);
+	fuzz_index_init(&fielded, NULL, 1);
 	/* The daemon's value is a json-c string: NUL-terminated. */
 	value = malloc(size + 1);
 	memcpy(value, data, size);
 	value[size] = '\0';
 	fuzz_search(&plain, value, size, 0);
 	fuzz_search(&stemmed, value, size, size % 2);
+	fuzz_search(&fielded, value, size, 0);
 	free(value);
 	return 0;
 }

@@ -120,6 +120,36 @@ START_TEST(test_plain_values)
 }
 END_TEST
 
+START_TEST(test_fields)
+{
+	struct config cf, copy;
+
+	ck_assert_int_eq(parse(&cf, "field title weight 3\nfield text\n"
+	    "field summary b 0.3 weight 0.5\n"), 0);
+	ck_assert_uint_eq(cf.nfields, 3);
+	ck_assert_str_eq(cf.fields[0].name, "title");
+	ck_assert_double_eq(cf.fields[0].weight, 3);
+	ck_assert_double_eq(cf.fields[0].b, 0.75);
+	ck_assert_double_eq(cf.fields[1].weight, 1);
+	ck_assert_double_eq(cf.fields[2].weight, 0.5);
+	ck_assert_double_eq(cf.fields[2].b, 0.3);
+	ck_assert_int_eq(cf.fields[2].line, 3);
+	config_init(&copy);
+	config_copy_schema(&copy, &cf);
+	ck_assert(config_same_schema(&copy, &cf));
+	copy.fields[0].weight = 2;
+	ck_assert(!config_same_schema(&copy, &cf));
+	config_free(&copy);
+	config_free(&cf);
+	ck_assert_int_eq(parse(&cf, "field title b nan\n"), -1);
+	ck_assert_str_eq(err, "test.conf:1: field title: b: \"nan\" is not "
+	    "a number");
+	ck_assert_int_eq(parse(&cf, "field title weight 1e9\n"), -1);
+	ck_assert_str_eq(err, "test.conf:1: field title: weight 1e9 is not "
+	    "above 0 and at most 1000");
+}
+END_TEST
+
 START_TEST(test_attributes)
 {
 	struct config cf;
@@ -279,7 +309,8 @@ START_TEST(test_keys_table)
 {
 	static const char *const want[] = { "attribute", "client_timeout",
 	    "corpus",
-	    "data_dir", "language", "listen", "log_level", "max_connections",
+	    "data_dir", "field", "language", "listen", "log_level",
+	    "max_connections",
 	    "max_message_size", "read_timeout", "sync", "tls_certificate",
 	    "tls_client_ca", "tls_key", "workers", "write_allow",
 	    "write_buffer" };
@@ -316,6 +347,7 @@ config_suite(void)
 	tcase_add_test(tc, test_keys_table);
 	tcase_add_test(tc, test_language_unknown);
 	tcase_add_test(tc, test_attributes);
+	tcase_add_test(tc, test_fields);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -247,6 +247,43 @@ class AttributesTest(unittest.TestCase):
         self.assertIn("--facet-limit", err)
 
 
+class FieldsTest(unittest.TestCase):
+    """--fields, and NAME:word in the query."""
+
+    @classmethod
+    def setUpClass(cls):
+        docs = [{"id": "1", "title": "rabbit", "text": "a hole"},
+                {"id": "2", "title": "hole", "text": "a rabbit"},
+                {"id": "3", "text": "x", "summary": "rabbit hole"}]
+        text = "".join(json.dumps(d) + "\n" for d in docs)
+        cls.d = harness.Searchd(
+            config="corpus @TMP@/c.jsonl\ndata_dir none\n"
+            "field title weight 2\nfield text\nfield summary\n",
+            files={"c.jsonl": text})
+        cls.addr = ["-H", cls.d.host, "-p", str(cls.d.port)]
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.close()
+
+    def ids(self, *args):
+        rc, out, err = run_ctl(self.addr + ["--json"] + list(args))
+        self.assertEqual((rc, err), (0, ""))
+        return sorted(h["id"] for h in json.loads(out)["hits"])
+
+    def test_fields(self):
+        self.assertEqual(self.ids("search", "rabbit"), ["1", "2", "3"])
+        self.assertEqual(self.ids("--fields", "title", "search", "rabbit"),
+                         ["1"])
+        self.assertEqual(self.ids("--fields", " text, summary ", "search",
+                                  "rabbit"), ["2", "3"])
+        self.assertEqual(self.ids("search", "summary:rabbit"), ["3"])
+        rc, _, err = run_ctl(self.addr + ["--fields", "body", "search",
+                                          "rabbit"])
+        self.assertEqual(rc, 1)
+        self.assertIn('bad_request: fields: unknown field "body"', err)
+
+
 class AddressTest(unittest.TestCase):
 
     def test_unix_socket(self):

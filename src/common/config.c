@@ -263,6 +263,81 @@ config_set_attribute(struct config_ctx *ctx, const char *v)
 }
 
 static int
+config_field_opts(struct config_ctx *ctx, struct config_field *f,
+    const char *v)
+{
+	char key[16], val[32], *end;
+	double x;
+	int used;
+
+	while (sscanf(v, " %15s %31s%n", key, val, &used) == 2) {
+		v += used;
+		x = strtod(val, &end);
+		if (*end != '\0' || !(x == x))
+			return config_error(ctx, "field %s: %s: \"%s\" is "
+			    "not a number", f->name, key, val);
+		if (strcmp(key, "weight") == 0) {
+			if (!(x > 0 && x <= CONFIG_FIELD_WEIGHT_MAX))
+				return config_error(ctx, "field %s: weight %s "
+				    "is not above 0 and at most %d", f->name,
+				    val, CONFIG_FIELD_WEIGHT_MAX);
+			f->weight = x;
+		} else if (strcmp(key, "b") == 0) {
+			if (!(x >= 0 && x <= 1))
+				return config_error(ctx, "field %s: b %s is "
+				    "not from 0 to 1", f->name, val);
+			f->b = x;
+		} else
+			return config_error(ctx, "field %s: \"%s\" is not "
+			    "weight or b", f->name, key);
+	}
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v != '\0')
+		return config_error(ctx, "field %s: expected NAME [weight W] "
+		    "[b B]", f->name);
+	return 0;
+}
+
+static int
+config_set_field(struct config_ctx *ctx, const char *v)
+{
+	struct config *cf = ctx->cf;
+	struct config_field f;
+	char name[CONFIG_NAME_MAX + 2];
+	size_t i;
+	int used = 0;
+
+	if (sscanf(v, "%65s%n", name, &used) != 1)
+		return config_error(ctx, "field: expected NAME [weight W] "
+		    "[b B]");
+	if (!config_attr_name_ok(name))
+		return config_error(ctx, "field: \"%s\" is not a name "
+		    "(letters, digits and _, not first a digit, at most %d "
+		    "bytes)", name, CONFIG_NAME_MAX);
+	if (strcmp(name, "id") == 0 || strcmp(name, "_score") == 0)
+		return config_error(ctx, "field: \"%s\" is reserved", name);
+	for (i = 0; i < cf->nfields; i++)
+		if (strcmp(cf->fields[i].name, name) == 0)
+			return config_error(ctx, "field %s: declared already "
+			    "at line %d", name, cf->fields[i].line);
+	if (cf->nfields == CONFIG_FIELDS_MAX)
+		return config_error(ctx, "field: at most %d",
+		    CONFIG_FIELDS_MAX);
+	f.name = name;
+	f.weight = 1;
+	f.b = 0.75;
+	f.line = ctx->line;
+	if (config_field_opts(ctx, &f, v + used) == -1)
+		return -1;
+	f.name = xstrdup(name);
+	cf->fields = xreallocarray(cf->fields, cf->nfields + 1,
+	    sizeof(*cf->fields));
+	cf->fields[cf->nfields++] = f;
+	return 0;
+}
+
+static int
 config_set_language(struct config_ctx *ctx, const char *v)
 {
 	if (strcmp(v, "none") == 0)
@@ -376,6 +451,7 @@ config_set_write_allow(struct config_ctx *ctx, const char *v)
 
 static const struct config_key config_table[] = {
 	{ "attribute",		config_set_attribute,		1 },
+	{ "field",		config_set_field,		1 },
 	{ "client_timeout",	config_set_client_timeout,	0 },
 	{ "corpus",		config_set_corpus,		1 },
 	{ "data_dir",		config_set_data_dir,		0 },
@@ -397,8 +473,8 @@ static const struct config_key config_table[] = {
 _Static_assert(CONFIG_NKEYS <= 32, "seen has a bit per key");
 
 const char *const config_keys[] = {
-	"attribute", "client_timeout", "corpus", "data_dir", "language", "listen",
-	"log_level",
+	"attribute", "client_timeout", "corpus", "data_dir", "field", "language",
+	"listen", "log_level",
 	"max_connections", "max_message_size", "read_timeout", "sync",
 	"tls_certificate", "tls_client_ca", "tls_key", "workers",
 	"write_allow", "write_buffer", NULL
@@ -418,14 +494,25 @@ config_init(struct config *cf)
 	cf->write_buffer = CONFIG_WRITE_BUFFER;
 }
 
-void
-config_copy_attributes(struct config *dst, const struct config *src)
+static void
+config_free_schema(struct config *cf)
 {
 	size_t i;
 
-	for (i = 0; i < dst->nattributes; i++)
-		free(dst->attributes[i].name);
-	free(dst->attributes);
+	for (i = 0; i < cf->nattributes; i++)
+		free(cf->attributes[i].name);
+	free(cf->attributes);
+	for (i = 0; i < cf->nfields; i++)
+		free(cf->fields[i].name);
+	free(cf->fields);
+}
+
+void
+config_copy_schema(struct config *dst, const struct config *src)
+{
+	size_t i;
+
+	config_free_schema(dst);
 	dst->attributes = xreallocarray(NULL, src->nattributes + 1,
 	    sizeof(*dst->attributes));
 	for (i = 0; i < src->nattributes; i++) {
@@ -433,6 +520,33 @@ config_copy_attributes(struct config *dst, const struct config *src)
 		dst->attributes[i].name = xstrdup(src->attributes[i].name);
 	}
 	dst->nattributes = src->nattributes;
+	dst->fields = xreallocarray(NULL, src->nfields + 1,
+	    sizeof(*dst->fields));
+	for (i = 0; i < src->nfields; i++) {
+		dst->fields[i] = src->fields[i];
+		dst->fields[i].name = xstrdup(src->fields[i].name);
+	}
+	dst->nfields = src->nfields;
+}
+
+int
+config_same_schema(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	if (a->nattributes != b->nattributes || a->nfields != b->nfields)
+		return 0;
+	for (i = 0; i < a->nattributes; i++)
+		if (strcmp(a->attributes[i].name, b->attributes[i].name) != 0 ||
+		    a->attributes[i].type != b->attributes[i].type ||
+		    a->attributes[i].multi != b->attributes[i].multi)
+			return 0;
+	for (i = 0; i < a->nfields; i++)
+		if (strcmp(a->fields[i].name, b->fields[i].name) != 0 ||
+		    a->fields[i].weight != b->fields[i].weight ||
+		    a->fields[i].b != b->fields[i].b)
+			return 0;
+	return 1;
 }
 
 void
@@ -450,9 +564,7 @@ config_free(struct config *cf)
 	free(cf->tls_client_ca);
 	free(cf->data_dir);
 	free(cf->write_allow);
-	for (i = 0; i < cf->nattributes; i++)
-		free(cf->attributes[i].name);
-	free(cf->attributes);
+	config_free_schema(cf);
 	config_init(cf);
 }
 

@@ -74,6 +74,8 @@ struct config {
 	const char		*language;
 	struct config_attribute	*attributes;		/* in file order */
 	size_t			 nattributes;
+	struct config_field	*fields;		/* in file order */
+	size_t			 nfields;
 };
 
 #define CONFIG_ATTRIBUTES_MAX	64
@@ -90,6 +92,17 @@ struct config_attribute {
 	char			*name;
 	enum config_attr_type	 type;
 	int			 multi;
+	int			 line;
+};
+
+#define CONFIG_FIELDS_MAX	16
+#define CONFIG_FIELD_WEIGHT_MAX	1000
+
+/* "field NAME [weight W] [b B]": a document key searched as text. */
+struct config_field {
+	char			*name;
+	double			 weight;	/* (0, CONFIG_FIELD_WEIGHT_MAX] */
+	double			 b;		/* [0, 1] */
 	int			 line;
 };
 
@@ -110,8 +123,10 @@ void	config_finish(struct config *);
 const char *config_data_dir(const struct config *);
 /* searchd -D: a data_dir (any path, or "none") over the file's. */
 void	config_set_data_dir_arg(struct config *, const char *);
-/* Replaces dst's attributes by copies of src's. */
-void	config_copy_attributes(struct config *, const struct config *);
+/* Replaces dst's attributes and fields by copies of src's. */
+void	config_copy_schema(struct config *, const struct config *);
+/* Whether a and b declare the same attributes and fields alike. */
+int	config_same_schema(const struct config *, const struct config *);
 /* True if any listener speaks TLS. */
 int	config_has_tls(const struct config *);
 /* The names of every key, NULL-terminated (for the documentation test). */

@@ -53,6 +53,7 @@ struct searchctl_opts {
 	long long	 offset;
 	const char	*ret;		/* --return, comma-separated; NULL */
 	const char	*filter;	/* --filter; NULL */
+	const char	*fields;	/* --fields, comma-separated; NULL */
 	const char	*sort;		/* --sort, comma-separated; NULL */
 	const char	*facets;	/* --facets, comma-separated; NULL */
 	long long	 facet_limit;	/* -1: not sent */
@@ -69,6 +70,7 @@ enum {
 	SEARCHCTL_OPT_OFFSET,
 	SEARCHCTL_OPT_RETURN,
 	SEARCHCTL_OPT_FILTER,
+	SEARCHCTL_OPT_FIELDS,
 	SEARCHCTL_OPT_SORT,
 	SEARCHCTL_OPT_FACETS,
 	SEARCHCTL_OPT_FACET_LIMIT,
@@ -98,6 +100,7 @@ static const struct option searchctl_longopts[] = {
 	{ "exact",	no_argument,		NULL,	SEARCHCTL_OPT_EXACT },
 	{ "facet-limit", required_argument,	NULL,	SEARCHCTL_OPT_FACET_LIMIT },
 	{ "facets",	required_argument,	NULL,	SEARCHCTL_OPT_FACETS },
+	{ "fields",	required_argument,	NULL,	SEARCHCTL_OPT_FIELDS },
 	{ "filter",	required_argument,	NULL,	SEARCHCTL_OPT_FILTER },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "host",	required_argument,	NULL,	'H' },
@@ -190,6 +193,8 @@ static const char searchctl_usage_text[] =
 "                     (title, snippet, text, the documents' other keys, or\n"
 "                     * for all); id and score always.  Default: all but\n"
 "                     text\n"
+"      --fields NAMES search: look for the words in these fields only,\n"
+"                     comma-separated (NAME:word does it for one word)\n"
 "      --filter EXPR  search: only documents whose attributes pass EXPR,\n"
 "                     e.g. 'lang = fr AND year >= 2020'; with no words,\n"
 "                     every such document\n"
@@ -428,6 +433,9 @@ searchctl_option(struct searchctl_opts *o, int opt, char **argv)
 		break;
 	case SEARCHCTL_OPT_FILTER:
 		o->filter = optarg;
+		break;
+	case SEARCHCTL_OPT_FIELDS:
+		o->fields = optarg;
 		break;
 	case SEARCHCTL_OPT_SORT:
 		o->sort = optarg;
@@ -1022,6 +1030,8 @@ searchctl_search_content(struct buf *b, const struct searchctl_opts *o,
 	}
 	if (o->ret != NULL)
 		searchctl_list_member(b, "return", o->ret);
+	if (o->fields != NULL)
+		searchctl_list_member(b, "fields", o->fields);
 	if (o->filter != NULL) {
 		buf_add(b, ", ", 2);
 		buf_json_key(b, "filter");

@@ -121,8 +121,8 @@ action_search(struct request_ctx *ctx, const struct request_args *a,
 	value = ctx->value.data;
 	len = ctx->value.len - 1;
 
-	q = query_parse(value, len, schema_lang(ctx->snap->schema),
-	    a->exact.type == JSCAN_TRUE, why, sizeof(why));
+	q = query_parse_schema(value, len, ctx->snap->schema,
+	    a->exact.type == JSCAN_TRUE, o.fields, why, sizeof(why));
 	/* Only the exact-id rule answers a query that does not parse. */
 	if (q == NULL && (o.filter != NULL || o.nsort > 0)) {
 		request_errorf(ctx, r, "bad_query", "%s", why);

@@ -208,16 +208,17 @@ write_walk_id(void *arg, const struct jscan_value *key,
  * for, then only interns them.
  */
 static void
-write_job_words(struct write_job *j, const char *lang)
+write_job_words(struct write_job *j)
 {
 	struct build_doc *bd;
 	size_t i, off = 0;
 
-	words_init(&j->words, lang);
+	words_init(&j->words, schema_lang(j->schema));
 	for (i = 0; i < j->n; i++) {
 		bd = &j->docs[i];
-		bd->nwords = words_add(&j->words, bd->title, bd->title_len,
-		    bd->text, bd->text_len);
+		bd->nwords = words_add_doc(&j->words, j->schema, bd->title,
+		    bd->title_len, bd->text, bd->text_len, bd->extra,
+		    bd->extra_len, bd->fl);
 	}
 	if (j->words.v == NULL)
 		return;		/* not one word: live_build finds none either */
@@ -233,7 +234,7 @@ write_job_words(struct write_job *j, const char *lang)
  * add's words in the index's language.
  */
 static void
-write_job_fix(struct write_job *j, const char *lang)
+write_job_fix(struct write_job *j)
 {
 	const char *p = (const char *)buf_bytes(&j->strings, 0);
 	size_t i;
@@ -249,7 +250,7 @@ write_job_fix(struct write_job *j, const char *lang)
 			j->ids[i] = p + j->offs[i].id;
 	}
 	if (j->w.op == STORE_ADD)
-		write_job_words(j, lang);
+		write_job_words(j);
 	j->w.docs = j->docs;
 	j->w.ndocs = j->w.op == STORE_ADD ? j->n : 0;
 	j->w.ids = j->ids;
@@ -376,7 +377,7 @@ action_write(struct request_ctx *ctx, const struct request_args *a,
 		write_job_free(j);
 		return;
 	}
-	write_job_fix(j, schema_lang(j->schema));
+	write_job_fix(j);
 	j->schema = NULL;
 	memset(r, 0, sizeof(*r));
 	r->deferred = &j->d;

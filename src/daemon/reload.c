@@ -20,6 +20,9 @@ reload_schema(const struct config *cf)
 	for (i = 0; i < cf->nattributes; i++)
 		schema_add(sc, cf->attributes[i].name,
 		    types[cf->attributes[i].type], cf->attributes[i].multi);
+	for (i = 0; i < cf->nfields; i++)
+		schema_add_field(sc, cf->fields[i].name, cf->fields[i].weight,
+		    cf->fields[i].b);
 	return sc;
 }
 

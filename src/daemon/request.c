@@ -128,7 +128,8 @@ request_args_init(struct request_args *a)
 {
 	struct jscan_value *v[] = { &a->action, &a->value, &a->limit,
 	    &a->offset, &a->doc, &a->docs, &a->id, &a->ids, &a->dir, &a->ret,
-	    &a->exact, &a->filter, &a->sort, &a->facets, &a->facet_limit };
+	    &a->exact, &a->filter, &a->sort, &a->facets, &a->facet_limit,
+	    &a->fields };
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -174,6 +175,8 @@ request_member(void *arg, const struct jscan_value *key,
 		a->facets = *v;
 	else if (jscan_string_eq(key, "facet_limit"))
 		a->facet_limit = *v;
+	else if (jscan_string_eq(key, "fields"))
+		a->fields = *v;
 	return 0;
 }
 

@@ -64,6 +64,7 @@ struct request_args {
 	struct jscan_value	sort;
 	struct jscan_value	facets;
 	struct jscan_value	facet_limit;
+	struct jscan_value	fields;
 };
 
 /*

@@ -171,6 +171,39 @@ search_filter_parse(struct request_ctx *ctx, const struct jscan_value *v,
 	return 0;
 }
 
+/* The fields the query's words are searched in: names of fields. */
+static int
+search_fields_parse(struct request_ctx *ctx, const struct jscan_value *v,
+    struct search_opts *o, struct reply *r)
+{
+	const struct schema *sc = ctx->snap->schema;
+	struct search_list l;
+	const char *p;
+	size_t i, off = 0;
+	int f;
+
+	if (search_list_read(ctx, v, "fields", SCHEMA_FIELDS_MAX, &l, r) == -1)
+		return -1;
+	for (i = 0; i < l.n; i++) {
+		p = l.names.data + off;
+		off += strlen(p) + 1;
+		if ((f = schema_find_field(sc, p, strlen(p))) == -1) {
+			if (sc == NULL || sc->nfields == 0)
+				request_errorf(ctx, r, "bad_request", "fields: "
+				    "\"%.64s\": no fields are declared (field "
+				    "in searchd.conf)", p);
+			else
+				request_errorf(ctx, r, "bad_request", "fields: "
+				    "unknown field \"%.64s\"", p);
+			buf_free(&l.names);
+			return -1;
+		}
+		o->fields |= (uint32_t)1 << f;
+	}
+	buf_free(&l.names);
+	return 0;
+}
+
 int
 search_opts_parse(struct request_ctx *ctx, const struct request_args *a,
     struct search_opts *o, struct reply *r)
@@ -189,7 +222,9 @@ search_opts_parse(struct request_ctx *ctx, const struct request_args *a,
 		}
 		o->facet_limit = lim->i;
 	}
-	if ((a->sort.len != REQUEST_ABSENT &&
+	if ((a->fields.len != REQUEST_ABSENT &&
+	    search_fields_parse(ctx, &a->fields, o, r) == -1) ||
+	    (a->sort.len != REQUEST_ABSENT &&
 	    search_sort_parse(ctx, &a->sort, o, r) == -1) ||
 	    (a->facets.len != REQUEST_ABSENT &&
 	    search_facets_parse(ctx, &a->facets, o, r) == -1) ||

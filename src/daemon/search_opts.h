@@ -1,7 +1,7 @@
 /*
- * search_opts.h: what a search asks for besides its words: "filter",
- * "sort", "facets" and "facet_limit", read from the request and checked
- * against the index's schema; and the facets of the reply.
+ * search_opts.h: what a search asks for besides its words: "fields",
+ * "filter", "sort", "facets" and "facet_limit", read from the request and
+ * checked against the index's schema; and the facets of the reply.
  */
 #ifndef SEARCHD_SEARCH_OPTS_H
 #define SEARCHD_SEARCH_OPTS_H
@@ -27,6 +27,7 @@ struct search_opts {
 	int		 facets[FACETS_MAX];
 	size_t		 nfacets;
 	int64_t		 facet_limit;
+	uint32_t	 fields;	/* the words' fields; 0: any */
 };
 
 /* 0, or -1 with the error reply in r (bad_filter, bad_request). */

@@ -382,21 +382,6 @@ server_same_string(const char *a, const char *b)
 	    strcmp(a, b) == 0);
 }
 
-static int
-server_same_attributes(const struct config *a, const struct config *b)
-{
-	size_t i;
-
-	if (a->nattributes != b->nattributes)
-		return 0;
-	for (i = 0; i < a->nattributes; i++)
-		if (strcmp(a->attributes[i].name, b->attributes[i].name) != 0 ||
-		    a->attributes[i].type != b->attributes[i].type ||
-		    a->attributes[i].multi != b->attributes[i].multi)
-			return 0;
-	return 1;
-}
-
 /* write_allow takes effect for new connections; the store needs a restart. */
 static void
 server_apply_writes(struct server *srv, struct config *ncf)
@@ -419,15 +404,16 @@ server_apply_writes(struct server *srv, struct config *ncf)
 	if (srv->store == NULL) {
 		/* ncf goes on to build the index: it keeps its own. */
 		cf->language = ncf->language;
-		config_copy_attributes(cf, ncf);
+		config_copy_schema(cf, ncf);
 		return;
 	}
 	if (cf->language != ncf->language)
 		log_warnx("reload: the language of a data_dir's index cannot "
 		    "change (it stays %s); import the documents again into "
 		    "an empty data_dir", cf->language ? cf->language : "none");
-	if (!server_same_attributes(cf, ncf))
-		log_warnx("reload: attribute changes need a restart");
+	if (!config_same_schema(cf, ncf))
+		log_warnx("reload: attribute and field changes need a "
+		    "restart");
 	same = cf->ncorpus == ncf->ncorpus;
 	for (i = 0; same && i < cf->ncorpus; i++)
 		same = strcmp(cf->corpus[i], ncf->corpus[i]) == 0;

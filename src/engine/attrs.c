@@ -7,6 +7,7 @@
 
 #include "attrs.h"
 #include "buf.h"
+#include "fields.h"
 #include "index.h"
 #include "jscan.h"
 #include "xmalloc.h"
@@ -210,6 +211,8 @@ attrs_check(const struct schema *sc, const char *extra, size_t len,
 	struct buf scratch;
 	int rc;
 
+	if (fields_check(sc, extra, len, err, errlen) == -1)
+		return -1;
 	if (sc == NULL || sc->nattrs == 0 || len == 0)
 		return 0;
 	attrs_doc_init(&d, sc);

@@ -51,7 +51,8 @@ struct attr_col {
 
 /*
  * Checks a document's other members, rendered as index_doc.extra has them
- * (members without the braces), against sc's attributes.  0, or -1 with
+ * (members without the braces), against sc's attributes and its fields
+ * (fields.h).  0, or -1 with
  * "key: reason" in err (such as "year: not an integer").
  */
 int	attrs_check(const struct schema *, const char *extra, size_t len,

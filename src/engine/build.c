@@ -59,7 +59,7 @@ _Static_assert(sizeof(struct build_term) <= 64, "a term fits a cache line");
 struct build {
 	struct index		*ix;
 	size_t			 docs_cap;
-	uint32_t		*dl;		/* words per document */
+	uint32_t		*dl;		/* index_fl's, nfl per document */
 	uint64_t		 total_dl;
 	struct buf		 text;
 
@@ -159,6 +159,7 @@ build_new_sized(size_t words, struct schema *sc)
 	b->ix = xcalloc(1, sizeof(*b->ix));
 	atomic_init(&b->ix->refs, 1);
 	b->ix->schema = schema_retain(sc);
+	b->ix->nfl = schema_nfl(sc);
 	b->ix->ids = build_table_new(BUILD_TABLE_MIN, sizeof(uint64_t));
 	b->ix->ids_mask = BUILD_TABLE_MIN - 1;
 	b->spare = words > 0;
@@ -246,7 +247,8 @@ build_add_record(struct build *b, const struct build_doc *bd)
 		b->docs_cap = b->docs_cap ? b->docs_cap * 2 : 1024;
 		ix->docs = xreallocarray(ix->docs, b->docs_cap,
 		    sizeof(*ix->docs));
-		b->dl = xreallocarray(b->dl, b->docs_cap, sizeof(*b->dl));
+		b->dl = xreallocarray(b->dl, b->docs_cap * ix->nfl,
+		    sizeof(*b->dl));
 	}
 	d = &ix->docs[ix->ndocs];
 	d->off = b->text.len;
@@ -438,7 +440,8 @@ static void
 build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 {
 	struct build_term *bt;
-	size_t i, n, dl, slot = 0;
+	size_t i, n, slot = 0;
+	uint32_t f, nfl = b->ix->nfl;
 
 	build_scratch_reserve(b, bd->nwords);
 	n = build_count(b, bd);
@@ -459,10 +462,11 @@ build_index_doc(struct build *b, const struct build_doc *bd, uint32_t doc)
 		b->seen[b->spot[i]] = 0;
 	}
 	b->ix->npostings += n;
-	/* A stemmed word is there twice (WORDS_EXACT), one position. */
-	dl = index_lang(b->ix) != NULL ? bd->nwords / 2 : bd->nwords;
-	b->dl[doc] = (uint32_t)dl;
-	b->total_dl += dl;
+	for (f = 0; f < nfl; f++) {
+		b->dl[(size_t)doc * nfl + f] = bd->fl[f];
+		b->ix->total_fl[f] += bd->fl[f];
+		b->total_dl += bd->fl[f];
+	}
 }
 
 int
@@ -499,8 +503,9 @@ build_add(struct build *b, const struct corpus_doc *cd, uint32_t *dup)
 	bd.text_len = cd->text_len;
 	bd.extra = cd->extra.data;
 	bd.extra_len = cd->extra.len;
-	bd.nwords = words_add(&b->words, cd->title, cd->title_len,
-	    cd->text, cd->text_len);
+	bd.nwords = words_add_doc(&b->words, b->ix->schema, cd->title,
+	    cd->title_len, cd->text, cd->text_len, cd->extra.data,
+	    cd->extra.len, bd.fl);
 	bd.words = b->words.v;
 	bd.terms = b->words.terms.data;
 	return build_add_doc(b, &bd, dup);
@@ -677,8 +682,8 @@ build_finish(struct build *b)
 	int large = b->text.len >= BUILD_TRIM_BYTES;
 
 	build_trim(b);
-	ix->dl = xreallocarray(b->dl, ix->ndocs ? ix->ndocs : 1,
-	    sizeof(*ix->dl));
+	ix->dl = xreallocarray(b->dl, ix->ndocs ? (size_t)ix->ndocs * ix->nfl :
+	    1, sizeof(*ix->dl));
 	b->dl = NULL;
 	ix->total_dl = b->total_dl;
 	build_dictionary(b);

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema.h"
 #include "words.h"
 
 struct build;
@@ -22,9 +23,9 @@ struct schema;
 
 /*
  * A document to add.  The strings need not end in a NUL; title is NULL
- * when the line had none.  words and terms are its words, as
- * words_add gave them with the builder's language (the builder reads the
- * padding too).
+ * when the line had none.  words, terms and fl are its words and field
+ * lengths, as words_add_doc gave them with the builder's schema (the
+ * builder reads the padding too).
  */
 struct build_doc {
 	const char		*id;
@@ -38,6 +39,7 @@ struct build_doc {
 	const struct word	*words;
 	size_t			 nwords;
 	const char		*terms;
+	uint32_t		 fl[SCHEMA_FIELDS_MAX];	/* words_add_doc's */
 };
 
 /*

@@ -164,13 +164,14 @@ deletes_doc_terms(const struct index *ix, uint32_t doc,
 {
 	struct index_doc d;
 	const struct word *w;
-	uint32_t lo, hi;
+	uint32_t lo, hi, fl[SCHEMA_FIELDS_MAX];
 	size_t i, n = 0, out;
 
 	index_doc(ix, doc, &d);
 	words_reset(&s->words);
 	s->words.lang = index_lang(ix);
-	words_add(&s->words, d.title, d.title_len, d.text, d.text_len);
+	words_add_doc(&s->words, ix->schema, d.title, d.title_len, d.text,
+	    d.text_len, d.extra, d.extra_len, fl);
 	if (s->words.n > s->cap) {
 		s->cap = s->words.n;
 		s->terms = xreallocarray(s->terms, s->cap, sizeof(*s->terms));
@@ -196,7 +197,7 @@ void
 deletes_set(struct deletes *d, const struct index *ix, uint32_t doc)
 {
 	struct deletes_page *p;
-	uint32_t bit = doc & ((1u << DELETES_BITS_SHIFT) - 1);
+	uint32_t bit = doc & ((1u << DELETES_BITS_SHIFT) - 1), f;
 
 	if (deletes_has(d, doc))
 		return;
@@ -204,7 +205,10 @@ deletes_set(struct deletes *d, const struct index *ix, uint32_t doc)
 	    DELETES_BITS_WORDS);
 	p->v[bit >> 6] |= (uint64_t)1 << (bit & 63);
 	d->count++;
-	d->dl += ix->dl[doc];
+	for (f = 0; f < ix->nfl; f++) {
+		d->dl += index_fl(ix, doc)[f];
+		d->fl[f] += index_fl(ix, doc)[f];
+	}
 }
 
 void

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "schema.h"
 #include "words.h"
 
 struct index;
@@ -36,6 +37,7 @@ struct deletes {
 	uint32_t		  nterms;
 	uint32_t		  count;	/* documents deleted */
 	uint64_t		  dl;		/* and their words */
+	uint64_t		  fl[SCHEMA_FIELDS_MAX];	/* by field */
 	struct deletes_page	**bits;		/* by doc >> DELETES_BITS_SHIFT */
 	struct deletes_page	**df;		/* by term >> DELETES_DF_SHIFT */
 };

@@ -44,7 +44,7 @@ index_account(struct index *ix)
 {
 	ix->memory = attrs_memory(ix->cols, ix->schema ? ix->schema->nattrs : 0,
 	    ix->ndocs) + sizeof(*ix) +
-	    (size_t)ix->ndocs * (sizeof(*ix->docs) + sizeof(*ix->dl)) +
+	    (size_t)ix->ndocs * (sizeof(*ix->docs) + ix->nfl * sizeof(*ix->dl)) +
 	    ix->text_len + (ix->ids_mask + 1) * sizeof(*ix->ids) +
 	    (size_t)ix->nterms * sizeof(*ix->terms) + ix->names_len +
 	    ix->postings.cap +

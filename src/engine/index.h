@@ -63,9 +63,14 @@ struct index {
 	uint32_t		 ndocs;
 	char			*text;
 	size_t			 text_len;
-	/* Per document, its length in words, for BM25's norm. */
+	/*
+	 * Per document, its length in positions for BM25's norm: nfl of
+	 * them, one per field, at dl[doc * nfl] (index_fl).
+	 */
 	uint32_t		*dl;
-	uint64_t		 total_dl;
+	uint32_t		 nfl;		/* schema_nfl of its schema */
+	uint64_t		 total_dl;	/* all of them */
+	uint64_t		 total_fl[SCHEMA_FIELDS_MAX];	/* by field */
 	/*
 	 * Open addressing on the ids' hashes: each slot is index_id_slot()
 	 * or INDEX_NO_SLOT.  A probe compares hashes before it reads an id,
@@ -169,6 +174,13 @@ static inline const char *
 index_lang(const struct index *ix)
 {
 	return schema_lang(ix->schema);
+}
+
+/* A document's field lengths, nfl of them. */
+static inline const uint32_t *
+index_fl(const struct index *ix, uint32_t doc)
+{
+	return ix->dl + (size_t)doc * ix->nfl;
 }
 
 /* A term's name, not NUL-terminated. */

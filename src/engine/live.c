@@ -175,16 +175,18 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 {
 	struct build *b;
 	struct build_doc bd;
-	size_t *first, i, given = 0;
-	uint32_t dup;
+	size_t *first, i, given = 0, nfl = schema_nfl(l->schema);
+	uint32_t dup, *fl;
 
 	first = xreallocarray(NULL, n + 1, sizeof(*first));
+	fl = xreallocarray(NULL, n * nfl + 1, sizeof(*fl));
 	words_reset(&l->words);
 	for (i = 0; i < n; i++) {
 		first[i] = l->words.n;
 		if (keep[i] && docs[i].words == NULL)
-			words_add(&l->words, docs[i].title, docs[i].title_len,
-			    docs[i].text, docs[i].text_len);
+			words_add_doc(&l->words, l->schema, docs[i].title,
+			    docs[i].title_len, docs[i].text, docs[i].text_len,
+			    docs[i].extra, docs[i].extra_len, fl + i * nfl);
 		else if (keep[i])
 			given += docs[i].nwords;
 	}
@@ -198,11 +200,13 @@ live_build(struct live *l, const struct build_doc *docs, size_t n,
 			bd.words = l->words.v + first[i];
 			bd.nwords = first[i + 1] - first[i];
 			bd.terms = l->words.terms.data;
+			memcpy(bd.fl, fl + i * nfl, nfl * sizeof(*fl));
 		}
 		if (build_add_doc(b, &bd, &dup) == -1)
 			abort();	/* live_keep and live_add ruled it out */
 	}
 	free(first);
+	free(fl);
 	return build_finish(b);
 }
 

@@ -118,8 +118,8 @@ load_batch_full(const struct load_batch *lb)
 }
 
 static void
-load_batch_add(struct load_batch *lb, const struct corpus_doc *cd,
-    uint32_t file, uint64_t line)
+load_batch_add(struct load_batch *lb, const struct schema *sc,
+    const struct corpus_doc *cd, uint32_t file, uint64_t line)
 {
 	struct load_doc *ld;
 	struct build_doc *bd;
@@ -145,8 +145,9 @@ load_batch_add(struct load_batch *lb, const struct corpus_doc *cd,
 	buf_add(&lb->fields, cd->title, cd->title_len);
 	buf_add(&lb->fields, cd->text, cd->text_len);
 	buf_add(&lb->fields, cd->extra.data, cd->extra.len);
-	bd->nwords = words_add(&lb->words, cd->title, cd->title_len,
-	    cd->text, cd->text_len);
+	bd->nwords = words_add_doc(&lb->words, sc, cd->title,
+	    cd->title_len, cd->text, cd->text_len, cd->extra.data,
+	    cd->extra.len, bd->fl);
 }
 
 /* Points each document into the batch, now that nothing moves. */
@@ -184,7 +185,8 @@ load_fill(struct load *l, struct load_batch *lb)
 	while (!load_batch_full(lb)) {
 		if ((rc = load_read(l, &cd)) != 1)
 			break;
-		load_batch_add(lb, &cd, (uint32_t)l->file, l->r.line);
+		load_batch_add(lb, l->schema, &cd, (uint32_t)l->file,
+		    l->r.line);
 		corpus_doc_free(&cd);
 	}
 	load_batch_seal(lb);

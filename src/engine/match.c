@@ -28,6 +28,7 @@ struct match {
 	uint64_t		  cost;		/* postings it may visit */
 	struct postings_cursor	 *cur;		/* leaf: one per term */
 	const double		 *idf;
+	uint32_t		  mask;		/* leaf: its fields; 0: any */
 	uint32_t		 *heap;		/* leaf: live cursors by doc */
 	uint32_t		  nheap;
 	struct match		**kids;
@@ -61,6 +62,42 @@ struct match_run {
 _Static_assert(sizeof(struct match_run) <= 1032, "a run fits the tcache");
 
 static uint32_t	match_seek(struct match_run *, struct match *, uint32_t);
+static size_t	match_leaf_at(struct match_run *, const struct match *);
+
+/*
+ * Which field positions of one document lie in, asked in ascending
+ * order: field f holds len[f] positions from its start, and the next
+ * starts one past its end when it has any (words_add_doc).
+ */
+struct match_walk {
+	const uint32_t	*len;
+	unsigned	 nfl;
+	unsigned	 f;
+	uint32_t	 start;
+};
+
+static void
+match_walk_init(struct match_walk *w, const struct index *ix, uint32_t doc)
+{
+	w->len = index_fl(ix, doc);
+	w->nfl = ix->nfl;
+	w->f = 0;
+	w->start = 0;
+}
+
+/* The field of pos, or -1 for a gap. */
+static int
+match_walk_field(struct match_walk *w, uint32_t pos)
+{
+	while (w->f < w->nfl && pos - w->start >= w->len[w->f] &&
+	    pos >= w->start) {
+		w->start += w->len[w->f] + (w->len[w->f] > 0);
+		w->f++;
+	}
+	if (w->f == w->nfl || pos < w->start)
+		return -1;
+	return (int)w->f;
+}
 
 static void
 match_reserve(uint32_t **v, size_t *cap, size_t want)
@@ -92,7 +129,7 @@ match_sift(struct match *m, uint32_t i)
 }
 
 static uint32_t
-match_leaf_seek(struct match *m, uint32_t target)
+match_leaf_seek_any(struct match *m, uint32_t target)
 {
 	struct postings_cursor *c;
 
@@ -115,6 +152,47 @@ match_leaf_seek(struct match *m, uint32_t target)
 		match_sift(m, 0);
 	}
 	return m->doc = m->nheap > 0 ? m->cur[m->heap[0]].doc : POSTINGS_END;
+}
+
+/* Puts the positions of cursor c on its doc into r->pos. */
+static void
+match_cursor_positions(struct match_run *r, struct postings_cursor *c)
+{
+	match_reserve(&r->pos, &r->pos_cap, c->tf);
+	postings_cursor_positions(c, r->pos);
+}
+
+/* Whether one of the leaf's terms is in one of its fields in its doc. */
+static int
+match_leaf_in_fields(struct match_run *r, const struct match *m)
+{
+	struct postings_cursor *c;
+	struct match_walk w;
+	size_t i, j, n;
+	int f;
+
+	n = match_leaf_at(r, m);
+	for (i = 0; i < n; i++) {
+		c = &m->cur[r->at[i]];
+		match_cursor_positions(r, c);
+		match_walk_init(&w, r->ix, m->doc);
+		for (j = 0; j < c->tf; j++) {
+			f = match_walk_field(&w, r->pos[j]);
+			if (f >= 0 && (m->mask >> f & 1))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+static uint32_t
+match_leaf_seek(struct match_run *r, struct match *m, uint32_t target)
+{
+	uint32_t d = match_leaf_seek_any(m, target);
+
+	while (m->mask != 0 && d != POSTINGS_END && !match_leaf_in_fields(r, m))
+		d = match_leaf_seek_any(m, d + 1);
+	return d;
 }
 
 static void
@@ -140,6 +218,12 @@ match_leaf_init(struct match_run *r, struct match *m,
 	for (i = m->nheap / 2; i-- > 0;)
 		match_sift(m, i);
 	m->doc = m->nheap > 0 ? m->cur[m->heap[0]].doc : POSTINGS_END;
+	if (r->mt->mf != NULL && qn->fields != 0 &&
+	    (qn->fields & r->mt->mf->all) != r->mt->mf->all) {
+		m->mask = qn->fields;
+		if (m->doc != POSTINGS_END && !match_leaf_in_fields(r, m))
+			match_leaf_seek(r, m, m->doc + 1);
+	}
 }
 
 static int
@@ -176,13 +260,58 @@ match_leaf_at(struct match_run *r, const struct match *m)
 	return n;
 }
 
+/* BM25F's term frequency of cursor c in the leaf's fields of its doc. */
+static double
+match_cursor_tf(struct match_run *r, const struct match *m,
+    struct postings_cursor *c)
+{
+	const struct match_fields *mf = r->mt->mf;
+	const uint32_t *len = index_fl(r->ix, m->doc);
+	uint32_t tf[SCHEMA_FIELDS_MAX] = { 0 }, mask = m->mask ? m->mask :
+	    mf->all;
+	struct match_walk w;
+	double x = 0;
+	size_t j;
+	unsigned f;
+	int at;
+
+	match_cursor_positions(r, c);
+	match_walk_init(&w, r->ix, m->doc);
+	for (j = 0; j < c->tf; j++)
+		if ((at = match_walk_field(&w, r->pos[j])) >= 0)
+			tf[at]++;
+	for (f = 0; f < mf->nfl; f++)
+		if (tf[f] > 0 && (mask >> f & 1))
+			x += mf->weight[f] * tf[f] / (mf->norm_a[f] +
+			    mf->norm_b[f] * len[f]);
+	return x;
+}
+
+static double
+match_leaf_score_fields(struct match_run *r, const struct match *m)
+{
+	double tf, s = 0;
+	size_t i, n;
+
+	n = match_leaf_at(r, m);
+	for (i = 0; i < n; i++) {
+		tf = match_cursor_tf(r, m, &m->cur[r->at[i]]);
+		s += m->idf[r->at[i]] * tf * (INDEX_BM25_K1 + 1) /
+		    (INDEX_BM25_K1 + tf);
+	}
+	return s;
+}
+
 static double
 match_leaf_score(struct match_run *r, const struct match *m)
 {
 	const struct postings_cursor *c;
-	double norm = r->mt->norm_a + r->mt->norm_b * r->ix->dl[m->doc], s = 0;
+	double norm, s = 0;
 	size_t i, n;
 
+	if (r->mt->mf != NULL)
+		return match_leaf_score_fields(r, m);
+	norm = r->mt->norm_a + r->mt->norm_b * r->ix->dl[m->doc];
 	n = match_leaf_at(r, m);
 	for (i = 0; i < n; i++) {
 		c = &m->cur[r->at[i]];
@@ -190,6 +319,23 @@ match_leaf_score(struct match_run *r, const struct match *m)
 		    (c->tf + norm);
 	}
 	return s;
+}
+
+/* Keeps those of the n positions in r->pos in the leaf's fields. */
+static size_t
+match_in_fields(struct match_run *r, const struct match *m, size_t n)
+{
+	struct match_walk w;
+	size_t i, out = 0;
+	int f;
+
+	match_walk_init(&w, r->ix, m->doc);
+	for (i = 0; i < n; i++) {
+		f = match_walk_field(&w, r->pos[i]);
+		if (f >= 0 && (m->mask >> f & 1))
+			r->pos[out++] = r->pos[i];
+	}
+	return out;
 }
 
 /* Puts the leaf's positions in its doc, ascending, into r->pos. */
@@ -208,7 +354,7 @@ match_leaf_positions(struct match_run *r, struct match *m)
 	}
 	if (n > 1)
 		qsort(r->pos, total, sizeof(*r->pos), match_u32_cmp);
-	return total;
+	return m->mask != 0 ? match_in_fields(r, m, total) : total;
 }
 
 /* Keeps the starts s for which s + off is among the n positions. */
@@ -323,7 +469,7 @@ match_seek(struct match_run *r, struct match *m, uint32_t target)
 		return m->doc;
 	switch (m->type) {
 	case MATCH_LEAF:
-		return match_leaf_seek(m, target);
+		return match_leaf_seek(r, m, target);
 	case MATCH_PHRASE:
 	case MATCH_AND:
 		return match_all_advance(r, m, target);

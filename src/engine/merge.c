@@ -61,12 +61,12 @@ merge_docs(struct merge *m)
 	const struct index_docrec *d;
 	struct index *ix = m->ix;
 	size_t i, cap = 0, len;
-	uint32_t doc, *map;
+	uint32_t doc, *map, f;
 
 	for (i = 0; i < m->n; i++)
 		cap += m->segs[i].ix->ndocs;
 	ix->docs = xreallocarray(NULL, cap ? cap : 1, sizeof(*ix->docs));
-	ix->dl = xreallocarray(NULL, cap ? cap : 1, sizeof(*ix->dl));
+	ix->dl = xreallocarray(NULL, cap ? cap * ix->nfl : 1, sizeof(*ix->dl));
 	for (i = 0; i < m->n; i++) {
 		seg = &m->segs[i];
 		map = m->maps[i] = xreallocarray(NULL,
@@ -84,8 +84,12 @@ merge_docs(struct merge *m)
 			ix->docs[ix->ndocs] = *d;
 			ix->docs[ix->ndocs].off = m->text.len;
 			merge_add_bytes(&m->text, seg->ix->text + d->off, len);
-			ix->dl[ix->ndocs] = seg->ix->dl[doc];
-			ix->total_dl += seg->ix->dl[doc];
+			for (f = 0; f < ix->nfl; f++) {
+				ix->dl[(size_t)ix->ndocs * ix->nfl + f] =
+				    index_fl(seg->ix, doc)[f];
+				ix->total_fl[f] += index_fl(seg->ix, doc)[f];
+				ix->total_dl += index_fl(seg->ix, doc)[f];
+			}
 			ix->ndocs++;
 		}
 	}
@@ -378,6 +382,7 @@ merge_run(const struct snapshot_seg *segs, size_t n, uint32_t **maps)
 	m.ix = ix = xcalloc(1, sizeof(*ix));
 	atomic_init(&ix->refs, 1);
 	ix->schema = n > 0 ? schema_retain(segs[0].ix->schema) : NULL;
+	ix->nfl = n > 0 ? segs[0].ix->nfl : 1;
 	buf_init(&m.text);
 	buf_init(&m.names);
 	buf_init(&m.arena);

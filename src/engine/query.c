@@ -6,6 +6,7 @@
 #include <utf8proc.h>
 
 #include "query.h"
+#include "schema.h"
 #include "stem.h"
 #include "tokenize.h"
 #include "utf8.h"
@@ -28,6 +29,7 @@ struct query_parser {
 	struct query_node	*or;
 	struct query_node	*group;
 	int			 exact;		/* every word, as "exact" asks */
+	const struct schema	*sc;		/* its fields; NULL: none */
 	char			*err;
 	size_t			 errlen;
 };
@@ -176,12 +178,15 @@ query_add_terms(struct query *q, struct query_node *node)
 
 static int
 query_add_unit(struct query_parser *p, const char *s, size_t len,
-    int prefix, int neg, int exact)
+    int prefix, int neg, int exact, uint32_t fields)
 {
 	struct query_node *node;
+	size_t first = p->q->nleaves;
 
-	if ((node = query_words(p, s, len, prefix, exact || p->exact)) ==
-	    NULL) {
+	node = query_words(p, s, len, prefix, exact || p->exact);
+	for (; first < p->q->nleaves; first++)
+		p->q->leaves[first]->fields = fields;
+	if (node == NULL) {
 		if (prefix)
 			return query_error(p, "\"*\" not attached to a word");
 		return 0;
@@ -196,7 +201,7 @@ query_add_unit(struct query_parser *p, const char *s, size_t len,
 }
 
 static int
-query_phrase(struct query_parser *p, int neg, int exact)
+query_phrase(struct query_parser *p, int neg, int exact, uint32_t fields)
 {
 	const char *start = p->s + p->off + 1, *end;
 	size_t i, len;
@@ -214,7 +219,7 @@ query_phrase(struct query_parser *p, int neg, int exact)
 	prefix = p->off < p->len && p->s[p->off] == '*';
 	if (prefix)
 		p->off++;
-	return query_add_unit(p, start, len, prefix, neg, exact);
+	return query_add_unit(p, start, len, prefix, neg, exact, fields);
 }
 
 /* A bare word runs to the next space or quote. */
@@ -228,11 +233,39 @@ query_word_end(const struct query_parser *p)
 	return end;
 }
 
+/*
+ * A declared field's name and a colon with something after it: skips
+ * them and returns the field's bit, or 0 (the text is words as before).
+ */
+static uint32_t
+query_field(struct query_parser *p)
+{
+	size_t end = p->off;
+	int f;
+
+	if (p->sc == NULL || p->sc->nfields == 0)
+		return 0;
+	while (end < p->len && (p->s[end] == '_' ||
+	    (p->s[end] >= 'a' && p->s[end] <= 'z') ||
+	    (p->s[end] >= 'A' && p->s[end] <= 'Z') ||
+	    (p->s[end] >= '0' && p->s[end] <= '9')))
+		end++;
+	if (end == p->off || end + 1 >= p->len || p->s[end] != ':' ||
+	    query_is_space(p->s[end + 1]))
+		return 0;
+	f = schema_find_field(p->sc, p->s + p->off, end - p->off);
+	if (f == -1)
+		return 0;
+	p->off = end + 1;
+	return (uint32_t)1 << f;
+}
+
 static int
 query_unit(struct query_parser *p)
 {
 	size_t end;
 	int neg = 0, exact = 0, prefix;
+	uint32_t fields;
 
 	if (p->s[p->off] == '-') {
 		neg = 1;
@@ -240,6 +273,7 @@ query_unit(struct query_parser *p)
 		if (p->off == p->len || query_is_space(p->s[p->off]))
 			return query_error(p, "\"-\" with nothing to exclude");
 	}
+	fields = query_field(p);
 	if (p->s[p->off] == '=') {
 		p->off++;
 		/* A lone "=" separates words, as other punctuation does. */
@@ -249,13 +283,13 @@ query_unit(struct query_parser *p)
 		exact = 1;
 	}
 	if (p->s[p->off] == '"')
-		return query_phrase(p, neg, exact);
+		return query_phrase(p, neg, exact, fields);
 	end = query_word_end(p);
 	prefix = p->s[end - 1] == '*';
 	if (prefix && end - 1 == p->off)
 		return query_error(p, "\"*\" not attached to a word");
 	if (query_add_unit(p, p->s + p->off, end - p->off - prefix, prefix,
-	    neg, exact) == -1)
+	    neg, exact, fields) == -1)
 		return -1;
 	p->off = end;
 	return 0;
@@ -315,6 +349,19 @@ struct query *
 query_parse(const char *s, size_t len, const char *lang, int exact, char *err,
     size_t errlen)
 {
+	struct schema sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.lang = lang;
+	return query_parse_schema(s, len, &sc, exact, 0, err, errlen);
+}
+
+struct query *
+query_parse_schema(const char *s, size_t len, const struct schema *sc,
+    int exact, uint32_t fields, char *err, size_t errlen)
+{
+	const char *lang = schema_lang(sc);
+	size_t i;
 	struct query_parser p;
 	struct query *q;
 
@@ -337,12 +384,16 @@ query_parse(const char *s, size_t len, const char *lang, int exact, char *err,
 	p.err = err;
 	p.errlen = errlen;
 	p.exact = exact;
+	p.sc = sc;
 	p.or = query_node_new(q, QUERY_OR);
 	p.group = query_node_new(q, QUERY_AND);
 	if (query_run(&p) == -1) {
 		query_free(q);
 		return NULL;
 	}
+	for (i = 0; fields != 0 && i < q->nleaves; i++)
+		if (q->leaves[i]->fields == 0)
+			q->leaves[i]->fields = fields;
 	if (p.or->nkids == 1)
 		q->root = p.or->kids[0];
 	else if (p.or->nkids > 1)

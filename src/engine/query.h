@@ -16,6 +16,8 @@
 
 #include "arena.h"
 
+struct schema;
+
 enum query_type {
 	QUERY_TERM,		/* term, or every term starting with it */
 	QUERY_PHRASE,		/* kids: terms at adjacent positions, in order */
@@ -30,6 +32,7 @@ struct query_node {
 	size_t			  term_len;
 	int			  prefix;
 	uint32_t		  leaf;		/* a term's place in leaves */
+	uint32_t		  fields;	/* a term's fields; 0: any */
 	struct query_node	**kids;
 	size_t			  nkids;
 	struct query_node	**neg;
@@ -68,6 +71,17 @@ _Static_assert(sizeof(struct query) <= 1032, "a query fits the tcache");
  */
 struct query	*query_parse(const char *, size_t, const char *lang,
 		    int exact, char *err, size_t errlen);
+/*
+ * The same under a schema: its language, and its fields (schema.h).  A
+ * word, phrase or prefix after NAME: and no space, where NAME is a
+ * declared field, matches in that field only (title:rabbit, -title:x,
+ * title:"a phrase", title:rab*, title:=rabbit); any other colon
+ * separates words as before.  fields, when not 0, is the mask of the
+ * fields every other word may match in.
+ */
+struct query	*query_parse_schema(const char *, size_t,
+		    const struct schema *, int exact, uint32_t fields,
+		    char *err, size_t errlen);
 void		 query_free(struct query *);
 /*
  * Whether a folded word as written matches one of the query's positive

@@ -119,10 +119,38 @@ search_leaf_word(const struct snapshot *s, struct search_terms *st,
 	}
 }
 
+/*
+ * BM25F's constants over the live documents, when fields are declared:
+ * k1 goes into the saturation, so a field's norm is 1 - b + b * len / avg.
+ */
+static const struct match_fields *
+search_fields(const struct snapshot *s, struct arena *a)
+{
+	const struct schema *sc = s->schema;
+	struct match_fields *mf;
+	double avg;
+	size_t f;
+
+	if (sc == NULL || sc->nfields == 0)
+		return NULL;
+	mf = arena_alloc(a, sizeof(*mf));
+	mf->nfl = (unsigned)sc->nfields;
+	mf->all = (uint32_t)((1ull << sc->nfields) - 1);
+	for (f = 0; f < sc->nfields; f++) {
+		avg = s->ndocs > 0 ? (double)s->total_fl[f] /
+		    (double)s->ndocs : 0;
+		mf->weight[f] = sc->fields[f].weight;
+		mf->norm_a[f] = 1 - sc->fields[f].b;
+		mf->norm_b[f] = avg > 0 ? sc->fields[f].b / avg : 0;
+	}
+	return mf;
+}
+
 static void
 search_terms_init(const struct snapshot *s, const struct query *q,
     struct search_terms *st, struct arena *a)
 {
+	const struct match_fields *mf = search_fields(s, a);
 	const struct query_node *qn;
 	struct match_terms *mt;
 	uint32_t *lo, *hi, leaf, *at;
@@ -151,6 +179,7 @@ search_terms_init(const struct snapshot *s, const struct query *q,
 		mt->norm_a = INDEX_BM25_K1 * (1 - INDEX_BM25_B);
 		mt->norm_b = avgdl > 0 ? INDEX_BM25_K1 * INDEX_BM25_B / avgdl :
 		    0;
+		mt->mf = mf;
 	}
 	at = arena_alloc(a, (s->nsegs ? s->nsegs : 1) * sizeof(*at));
 	for (leaf = 0; leaf < q->nleaves; leaf++) {

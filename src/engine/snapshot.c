@@ -17,6 +17,7 @@ snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq,
 	struct snapshot *s;
 	uint64_t base = 0;
 	size_t i;
+	uint32_t f;
 
 	for (i = 0; i < n; i++)
 		base += segs[i].ix->ndocs;
@@ -36,9 +37,13 @@ snapshot_new(const struct snapshot_seg *segs, size_t n, uint64_t seq,
 		base += segs[i].ix->ndocs;
 		s->ndocs += segs[i].ix->ndocs;
 		s->total_dl += segs[i].ix->total_dl;
+		for (f = 0; f < segs[i].ix->nfl; f++)
+			s->total_fl[f] += segs[i].ix->total_fl[f];
 		if (segs[i].del != NULL) {
 			s->ndocs -= segs[i].del->count;
 			s->total_dl -= segs[i].del->dl;
+			for (f = 0; f < segs[i].ix->nfl; f++)
+				s->total_fl[f] -= segs[i].del->fl[f];
 		}
 	}
 	s->nall = (uint32_t)base;

@@ -36,6 +36,7 @@ struct snapshot {
 	size_t			 nsegs;
 	uint64_t		 ndocs;		/* live documents */
 	uint64_t		 total_dl;	/* their words */
+	uint64_t		 total_fl[SCHEMA_FIELDS_MAX];	/* by field */
 	uint32_t		 nall;		/* document numbers used */
 	struct schema		*schema;	/* its segments'; a reference */
 };

@@ -3,7 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "hash.h"
+#include "log.h"
+#include "schema.h"
 #include "stem.h"
 #include "tokenize.h"
 #include "utf8.h"
@@ -30,6 +33,9 @@ words_free(struct words *w)
 {
 	free(w->v);
 	buf_free(&w->terms);
+	if (w->fd != NULL)
+		fields_doc_free(w->fd);
+	free(w->fd);
 	words_init(w, w->lang);
 }
 
@@ -117,5 +123,37 @@ words_add(struct words *w, const char *title, size_t title_len,
 			pos++;
 	}
 	words_field(w, text, text_len, pos);
+	return w->n - first;
+}
+
+size_t
+words_add_doc(struct words *w, const struct schema *sc, const char *title,
+    size_t title_len, const char *text, size_t text_len, const char *extra,
+    size_t extra_len, uint32_t *fl)
+{
+	char err[128];
+	size_t first = w->n, i;
+	uint32_t pos = 0, start;
+
+	if (sc == NULL || sc->nfields == 0) {
+		words_add(w, title, title_len, text, text_len);
+		fl[0] = (uint32_t)((w->n - first) / (w->lang != NULL ? 2 : 1));
+		return w->n - first;
+	}
+	if (w->fd == NULL) {
+		w->fd = xmalloc(sizeof(*w->fd));
+		fields_doc_init(w->fd);
+	}
+	if (fields_read(w->fd, sc, title, title_len, text, text_len, extra,
+	    extra_len, err, sizeof(err)) == -1)
+		fatalx("the fields of a checked document: %s", err);
+	for (i = 0; i < sc->nfields; i++) {
+		start = pos;
+		if (w->fd->s[i] != NULL)
+			pos = words_field(w, w->fd->s[i], w->fd->len[i], pos);
+		fl[i] = pos - start;
+		if (pos > start && pos < UINT32_MAX - 1)
+			pos++;
+	}
 	return w->n - first;
 }

@@ -38,7 +38,11 @@ struct words {
 	size_t		 cap;
 	struct buf	 terms;		/* folded forms, zero-padded */
 	const char	*lang;		/* stem.h; NULL: words as they are */
+	struct fields_doc *fd;		/* made at the first declared field */
 };
+
+struct fields_doc;
+struct schema;
 
 /*
  * The term of a word as written: WORDS_EXACT, then the folded word cut
@@ -57,5 +61,16 @@ void	words_free(struct words *);
  */
 size_t	words_add(struct words *, const char *title, size_t title_len,
 	    const char *text, size_t text_len);
+/*
+ * Appends a document's words under schema sc: its fields in order, each
+ * after a gap of one position (fields.h), or, when it declares none,
+ * title and text as words_add does.  fl gets each field's length in
+ * positions, schema_nfl(sc) of them.  The document's members have been
+ * checked (attrs_check).  Returns how many words.
+ */
+size_t	words_add_doc(struct words *, const struct schema *,
+	    const char *title, size_t title_len, const char *text,
+	    size_t text_len, const char *extra, size_t extra_len,
+	    uint32_t *fl);
 
 #endif

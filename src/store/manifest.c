@@ -33,6 +33,40 @@ manifest_free(struct manifest *m)
 }
 
 void
+manifest_set_schema(struct manifest *m, const struct schema *sc)
+{
+	size_t i;
+
+	m->lang = schema_lang(sc);
+	m->nfields = sc != NULL ? sc->nfields : 0;
+	for (i = 0; i < m->nfields; i++)
+		snprintf(m->fields[i], sizeof(m->fields[i]), "%s",
+		    sc->fields[i].name);
+}
+
+void
+manifest_copy_schema(struct manifest *m, const struct manifest *from)
+{
+	m->lang = from->lang;
+	m->nfields = from->nfields;
+	memcpy(m->fields, from->fields, sizeof(m->fields));
+}
+
+int
+manifest_same_schema(const struct manifest *m, const struct schema *sc)
+{
+	size_t i;
+
+	if (m->lang != schema_lang(sc) || m->nfields != (sc != NULL ?
+	    sc->nfields : 0))
+		return 0;
+	for (i = 0; i < m->nfields; i++)
+		if (strcmp(m->fields[i], sc->fields[i].name) != 0)
+			return 0;
+	return 1;
+}
+
+void
 manifest_add(struct manifest *m, uint64_t file, uint64_t delgen)
 {
 	m->segs = xreallocarray(m->segs, m->nsegs + 1, sizeof(*m->segs));
@@ -75,6 +109,8 @@ manifest_encode(const struct manifest *m, struct buf *out)
 	buf_addf(out, "next %" PRIu64 "\n", m->next);
 	if (m->lang != NULL)
 		buf_addf(out, "language %s\n", m->lang);
+	for (i = 0; i < m->nfields; i++)
+		buf_addf(out, "field %s\n", m->fields[i]);
 	for (i = 0; i < m->nsegs; i++) {
 		if (m->segs[i].delgen != 0)
 			buf_addf(out, "segment %" PRIu64 " del %" PRIu64 "\n",
@@ -157,6 +193,14 @@ manifest_line(struct manifest *m, char *line, int n, unsigned *seen)
 	if (k == 2 && strcmp(w[0], "language") == 0 && m->lang == NULL &&
 	    (m->lang = stem_language(w[1])) != NULL)
 		return 0;
+	if (k == 2 && strcmp(w[0], "field") == 0 &&
+	    m->nfields < SCHEMA_FIELDS_MAX &&
+	    strlen(w[1]) <= MANIFEST_FIELD_MAX) {
+		snprintf(m->fields[m->nfields], sizeof(m->fields[0]), "%s",
+		    w[1]);
+		m->nfields++;
+		return 0;
+	}
 	if (k == 4 && strcmp(w[0], "segment") == 0 &&
 	    strcmp(w[2], "del") == 0 && manifest_number(w[1], &a) == 0 &&
 	    manifest_number(w[3], &b) == 0 && b != 0) {

@@ -8,6 +8,8 @@
  *	log 17			replay log files 17 and up, past 1234
  *	next 19			the next file number to hand out
  *	language english	its words' stemmer (none when absent)
+ *	field title		its text fields in order (none: one stream)
+ *	field text
  *	segment 3 del 2		00000003.seg, its deletions in 00000003.2.del
  *	segment 9		00000009.seg, nothing deleted
  *	end 3b6c1f0e9a2d4c57
@@ -23,9 +25,11 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "schema.h"
 
 #define MANIFEST_NAME		"MANIFEST"
 #define MANIFEST_VERSION	1
+#define MANIFEST_FIELD_MAX	64	/* bytes of a field's name */
 
 struct manifest_seg {
 	uint64_t	file;
@@ -38,6 +42,8 @@ struct manifest {
 	uint64_t		 log;
 	uint64_t		 next;
 	const char		*lang;		/* stem.h; NULL: none */
+	char			 fields[SCHEMA_FIELDS_MAX][MANIFEST_FIELD_MAX + 1];
+	size_t			 nfields;
 	struct manifest_seg	*segs;
 	size_t			 nsegs;
 };
@@ -45,6 +51,11 @@ struct manifest {
 void	manifest_init(struct manifest *);
 void	manifest_free(struct manifest *);
 void	manifest_add(struct manifest *, uint64_t file, uint64_t delgen);
+/* Sets the language and fields to the schema's, or to another's. */
+void	manifest_set_schema(struct manifest *, const struct schema *);
+void	manifest_copy_schema(struct manifest *, const struct manifest *);
+/* Whether the index it lists was made with the schema's words. */
+int	manifest_same_schema(const struct manifest *, const struct schema *);
 void	manifest_encode(const struct manifest *, struct buf *);
 /* 0, or -1 with "LINE: reason" in err. */
 int	manifest_decode(const char *, size_t, struct manifest *, char *err,

@@ -54,7 +54,7 @@ recover_init(struct store *s, const struct store_options *o,
 	    "the corpus files", name);
 	index_free(ix);
 	manifest_init(m);
-	m->lang = schema_lang(o->schema);
+	manifest_set_schema(m, o->schema);
 	m->checkpoint = 0;
 	/* Log 2 is made when the store opens: no log is lost until then. */
 	m->log = 2;
@@ -87,6 +87,16 @@ recover_attrs(struct recover_files *f, size_t i, const char *name)
 	char why[512];
 
 	f->ix[i]->schema = schema_retain(f->schema);
+	/* Past an empty one, MANIFEST's fields say how many lengths. */
+	if (f->ix[i]->ndocs > 0 && f->ix[i]->nfl != schema_nfl(f->schema)) {
+		snprintf(f->err[i], sizeof(f->err[i]), "%s/%s: it has %u "
+		    "lengths per document, but MANIFEST lists %u fields",
+		    f->dir, name, f->ix[i]->nfl, schema_nfl(f->schema));
+		index_free(f->ix[i]);
+		f->ix[i] = NULL;
+		return;
+	}
+	f->ix[i]->nfl = schema_nfl(f->schema);
 	if (attrfile_attach(f->ix[i], f->dir, f->m->segs[i].file, why,
 	    sizeof(why)) == 0)
 		return;
@@ -414,6 +424,53 @@ recover_mkdir(const char *dir, char *err, size_t errlen)
 	return -1;
 }
 
+/* Names the fields as "(title, text)", or "none". */
+static void
+recover_field_list(struct buf *b, const char (*names)[MANIFEST_FIELD_MAX + 1],
+    const struct schema *sc, size_t n)
+{
+	size_t i;
+
+	if (n == 0) {
+		buf_addf(b, "none");
+		return;
+	}
+	buf_addc(b, '(');
+	for (i = 0; i < n; i++)
+		buf_addf(b, "%s%s", i > 0 ? ", " : "", names != NULL ?
+		    names[i] : sc->fields[i].name);
+	buf_addc(b, ')');
+}
+
+/* Words indexed one way are no index for another: say which differs. */
+static void
+recover_schema_error(const struct store *s, const struct manifest *m,
+    const struct schema *sc, char *err, size_t errlen)
+{
+	struct buf had, want;
+
+	if (m->lang != schema_lang(sc)) {
+		snprintf(err, errlen, "%s: its index is stemmed in %s, but the "
+		    "configuration says language %s: a language applies from "
+		    "an empty data_dir, into which the documents are imported "
+		    "again", s->dir, m->lang ? m->lang : "none",
+		    schema_lang(sc) ? schema_lang(sc) : "none");
+		return;
+	}
+	buf_init(&had);
+	buf_init(&want);
+	recover_field_list(&had, m->fields, NULL, m->nfields);
+	recover_field_list(&want, NULL, sc, sc != NULL ? sc->nfields : 0);
+	buf_addc(&had, '\0');
+	buf_addc(&want, '\0');
+	snprintf(err, errlen, "%s: its index has the fields %s, but the "
+	    "configuration declares %s: fields apply from an empty data_dir, "
+	    "into which the documents are imported again", s->dir, had.data,
+	    want.data);
+	buf_free(&had);
+	buf_free(&want);
+}
+
 int
 recover_open(struct store *s, const struct store_options *o, char *err,
     size_t errlen)
@@ -437,12 +494,8 @@ recover_open(struct store *s, const struct store_options *o, char *err,
 		}
 		if (recover_init(s, o, &m, err, errlen) == -1)
 			return -1;
-	} else if (m.lang != schema_lang(o->schema)) {
-		snprintf(err, errlen, "%s: its index is stemmed in %s, but the "
-		    "configuration says language %s: a language applies from "
-		    "an empty data_dir, into which the documents are imported "
-		    "again", s->dir, m.lang ? m.lang : "none",
-		    schema_lang(o->schema) ? schema_lang(o->schema) : "none");
+	} else if (!manifest_same_schema(&m, o->schema)) {
+		recover_schema_error(s, &m, o->schema, err, errlen);
 		manifest_free(&m);
 		return -1;
 	}

@@ -44,7 +44,7 @@ segfile_parts(const struct index *ix, struct segfile_part *v)
 	v[0] = (struct segfile_part){ SEGFILE_DOCS, ix->docs,
 	    (uint64_t)ix->ndocs * sizeof(*ix->docs) };
 	v[1] = (struct segfile_part){ SEGFILE_DL, ix->dl,
-	    (uint64_t)ix->ndocs * sizeof(*ix->dl) };
+	    (uint64_t)ix->ndocs * ix->nfl * sizeof(*ix->dl) };
 	v[2] = (struct segfile_part){ SEGFILE_TEXT, ix->text, ix->text_len };
 	v[3] = (struct segfile_part){ SEGFILE_IDS, ix->ids,
 	    (uint64_t)(ix->ids_mask + 1) * sizeof(*ix->ids) };
@@ -71,6 +71,7 @@ segfile_header_init(struct segfile_header *h, const struct index *ix)
 	h->total_dl = ix->total_dl;
 	h->ids_size = ix->ids_mask + 1;
 	h->nskips = ix->postings.nskips;
+	h->sections[SEGFILE_DL - 1].reserved = ix->nfl > 1 ? ix->nfl : 0;
 }
 
 static int
@@ -95,6 +96,7 @@ segfile_write_parts(int fd, struct segfile_header *h,
 		if (pad > 0 && fsio_write(fd, zeros, (size_t)pad) == -1)
 			return -1;
 		h->sections[i].id = v[i].id;
+		/* reserved is the header's: the DL section's says nfl. */
 		h->sections[i].off = off;
 		h->sections[i].len = v[i].len;
 		h->sections[i].sum = XXH3_64bits(v[i].len ? v[i].p : "",
@@ -184,6 +186,15 @@ segfile_section_name(int id)
 	return id >= 1 && id <= SEGFILE_NSECTIONS ? names[id] : names[0];
 }
 
+/* Document lengths per document: 0 in the DL section says one. */
+static uint32_t
+segfile_nfl(const struct segfile_header *h)
+{
+	uint32_t n = h->sections[SEGFILE_DL - 1].reserved;
+
+	return n > 1 ? n : 1;
+}
+
 static int
 segfile_check_header(const struct segfile_header *h, size_t len, char *err,
     size_t errlen)
@@ -204,6 +215,10 @@ segfile_check_header(const struct segfile_header *h, size_t len, char *err,
 	if (h->version != SEGFILE_VERSION)
 		return segfile_bad(err, errlen, 0, "%s", "written by another "
 		    "version of searchd's segment format");
+	if (segfile_nfl(h) > SCHEMA_FIELDS_MAX)
+		return segfile_bad(err, errlen, offsetof(struct segfile_header,
+		    sections) + (SEGFILE_DL - 1) * sizeof(struct
+		    segfile_section), "%s", "more fields than searchd allows");
 	if (h->file_size != len)
 		return segfile_bad(err, errlen, len < h->file_size ? len :
 		    h->file_size, "%s", len < h->file_size ? "truncated: "
@@ -221,7 +236,7 @@ segfile_expected(const struct segfile_header *h, int id, uint64_t *len)
 		*len = (uint64_t)h->ndocs * sizeof(struct index_docrec);
 		return 1;
 	case SEGFILE_DL:
-		*len = (uint64_t)h->ndocs * sizeof(uint32_t);
+		*len = (uint64_t)h->ndocs * segfile_nfl(h) * sizeof(uint32_t);
 		return 1;
 	case SEGFILE_IDS:
 		*len = h->ids_size * sizeof(uint64_t);
@@ -280,6 +295,25 @@ segfile_check_sections(const struct segfile_header *h, const uint8_t *p,
 	return 0;
 }
 
+/*
+ * Each field's total length, for its average: not in the header, which
+ * has room for the sum only.
+ */
+static void
+segfile_field_totals(struct index *ix)
+{
+	uint32_t doc, f;
+
+	memset(ix->total_fl, 0, sizeof(ix->total_fl));
+	if (ix->nfl == 1) {
+		ix->total_fl[0] = ix->total_dl;
+		return;
+	}
+	for (doc = 0; doc < ix->ndocs; doc++)
+		for (f = 0; f < ix->nfl; f++)
+			ix->total_fl[f] += index_fl(ix, doc)[f];
+}
+
 /* Points ix's arrays into the file, whose sections are checked. */
 static void
 segfile_view(const struct segfile_header *h, const uint8_t *p,
@@ -291,6 +325,7 @@ segfile_view(const struct segfile_header *h, const uint8_t *p,
 	ix->nterms = h->nterms;
 	ix->npostings = h->npostings;
 	ix->total_dl = h->total_dl;
+	ix->nfl = segfile_nfl(h);
 	ix->docs = (struct index_docrec *)(void *)(p + s[0].off);
 	ix->dl = (uint32_t *)(void *)(p + s[1].off);
 	ix->text = (char *)(p + s[2].off);
@@ -304,6 +339,7 @@ segfile_view(const struct segfile_header *h, const uint8_t *p,
 	ix->postings.len = ix->postings.cap = s[6].len;
 	ix->postings.skips = (struct postings_skip *)(void *)(p + s[7].off);
 	ix->postings.nskips = ix->postings.skips_cap = h->nskips;
+	segfile_field_totals(ix);
 }
 
 /* Each document's fields lie in the text, each ending in a NUL. */
@@ -313,7 +349,7 @@ segfile_check_docs(const struct index *ix, uint64_t at, char *err,
 {
 	const struct index_docrec *d;
 	uint64_t end, dl = 0;
-	uint32_t doc;
+	uint32_t doc, f;
 
 	for (doc = 0; doc < ix->ndocs; doc++) {
 		d = &ix->docs[doc];
@@ -326,7 +362,8 @@ segfile_check_docs(const struct index *ix, uint64_t at, char *err,
 		    ix->text[d->off + d->id_len] != '\0')
 			return segfile_bad(err, errlen, at + doc * sizeof(*d),
 			    "%s", "a document lies outside the text");
-		dl += ix->dl[doc];
+		for (f = 0; f < ix->nfl; f++)
+			dl += index_fl(ix, doc)[f];
 	}
 	if (dl != ix->total_dl)
 		return segfile_bad(err, errlen, 0, "%s", "the document lengths "

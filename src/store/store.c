@@ -455,7 +455,7 @@ store_start_flush(struct store *s)
 		abort();	/* nothing else merges small segments meanwhile */
 	j->out_file = s->next_file++;
 	manifest_init(&j->manifest);
-	j->manifest.lang = s->current.lang;
+	manifest_copy_schema(&j->manifest, &s->current);
 	j->manifest.checkpoint = s->live.seq;
 	j->manifest.log = s->log_file;
 	store_manifest_disk(s, j, ndisk);
@@ -520,7 +520,7 @@ store_start_merge(struct store *s, size_t first, size_t n)
 		abort();	/* no job runs: nothing is busy */
 	j->out_file = s->next_file++;
 	manifest_init(&j->manifest);
-	j->manifest.lang = s->current.lang;
+	manifest_copy_schema(&j->manifest, &s->current);
 	j->manifest.checkpoint = s->current.checkpoint;
 	j->manifest.log = s->current.log;
 	for (i = 0; i < s->current.nsegs; i++) {
