@@ -249,9 +249,9 @@ START_TEST(test_manifest)
 END_TEST
 
 static struct index *
-small_index(void)
+small_index_in(struct schema *sc)
 {
-	struct build *b = build_new(NULL);
+	struct build *b = build_new(sc);
 	struct corpus_doc cd;
 	char id[16], text[64];
 	uint32_t dup;
@@ -272,6 +272,12 @@ small_index(void)
 		ck_assert_int_eq(build_add(b, &cd, &dup), 0);
 	}
 	return build_finish(b);
+}
+
+static struct index *
+small_index(void)
+{
+	return small_index_in(NULL);
 }
 
 static void
@@ -436,6 +442,69 @@ START_TEST(test_segfile_sealed_damage)
 	segfile_seal(p, (size_t)st.st_size);
 	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_FULL,
 	    err, sizeof(err)), -1);
+	free(p);
+}
+END_TEST
+
+/*
+ * A segment keeps a length per field and document: read back alike, and
+ * a forged count of fields refused.
+ */
+START_TEST(test_segfile_fields)
+{
+	struct schema *sc = schema_new(NULL);
+	struct index *ix, *m;
+	struct segfile_header *h;
+	struct stat st;
+	char err[512], path[128];
+	unsigned char *p;
+	uint32_t *reserved;
+	int fd;
+
+	schema_add_field(sc, "title", 3, 0.75);
+	schema_add_field(sc, "text", 1, 0.5);
+	schema_add_field(sc, "none", 1, 0.75);
+	ix = small_index_in(sc);
+	ck_assert_uint_eq(ix->nfl, 3);
+	ck_assert_uint_eq(ix->total_fl[0], 100 * 2);
+	ck_assert_uint_eq(ix->total_fl[1], 300 * 4);
+	ck_assert_uint_eq(ix->total_fl[2], 0);
+	ck_assert_int_eq(segfile_write(ix, tmpdir, "00000009.seg", err,
+	    sizeof(err)), 0);
+	m = segfile_open(tmpdir, "00000009.seg", SEGFILE_FULL, err,
+	    sizeof(err));
+	ck_assert_msg(m != NULL, "%s", err);
+	m->schema = schema_retain(sc);
+	ck_assert_uint_eq(m->nfl, 3);
+	ck_assert_mem_eq(m->total_fl, ix->total_fl, sizeof(ix->total_fl));
+	ck_assert_mem_eq(m->dl, ix->dl, ix->ndocs * 3 * sizeof(*ix->dl));
+	ck_same_search(ix, m, "rabbit1 OR title");
+	ck_same_search(ix, m, "\"common rabbit2\"");
+	index_free(m);
+	index_free(ix);
+	schema_free(sc);
+
+	snprintf(path, sizeof(path), "%s/00000009.seg", tmpdir);
+	ck_assert_int_eq(stat(path, &st), 0);
+	p = malloc((size_t)st.st_size);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, p, (size_t)st.st_size), st.st_size);
+	close(fd);
+	h = (void *)p;
+	reserved = &h->sections[SEGFILE_DL - 1].reserved;
+	ck_assert_uint_eq(*reserved, 3);
+	*reserved = 17;
+	segfile_seal(p, (size_t)st.st_size);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_SUMS,
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "more fields than searchd allows") != NULL,
+	    "%s", err);
+	*reserved = 2;
+	segfile_seal(p, (size_t)st.st_size);
+	ck_assert_int_eq(segfile_check(p, (size_t)st.st_size, SEGFILE_SUMS,
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "section lengths has the wrong length") !=
+	    NULL, "%s", err);
 	free(p);
 }
 END_TEST
@@ -653,6 +722,7 @@ main(void)
 	tcase_add_test(tc, test_segfile_roundtrip);
 	tcase_add_test(tc, test_segfile_damage);
 	tcase_add_test(tc, test_segfile_sealed_damage);
+	tcase_add_test(tc, test_segfile_fields);
 	tcase_add_test(tc, test_delfile);
 	tcase_add_test(tc, test_attrfile);
 	suite_add_tcase(s, tc);

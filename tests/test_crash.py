@@ -64,8 +64,10 @@ class Crash(unittest.TestCase):
         model = live_util.Model()
         model.add(first)
         config = "sync %s\nwrite_buffer 64K\nworkers 2\n" % sync
-        # n is an attribute: its columns are saved, and cut, too.
-        schema = "attribute n int\n" if attrs else ""
+        # n is an attribute: its columns are saved, and cut, too; with
+        # fields, each document's lengths per field are in the segments.
+        schema = ("attribute n int\nfield title weight 2\nfield text\n"
+                  if attrs else "")
         filters = ("n >= 5", "n = 3 OR NOT n >= 0") if attrs else ()
         config += schema
         seq = 0
@@ -110,7 +112,7 @@ class Crash(unittest.TestCase):
     def test_sync_everysec(self):
         self.run_rounds("everysec", ROUNDS_EVERYSEC, 2)
 
-    def test_with_attributes(self):
+    def test_with_attributes_and_fields(self):
         self.run_rounds("always", ROUNDS_EVERYSEC, 3, attrs=True)
 
 
